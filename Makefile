@@ -1,0 +1,56 @@
+# Everything starts from a bare python3: the first target that needs the virtual
+# environment builds it from requirements.lock; later runs skip that until the
+# lock or pyproject.toml changes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install run-django run-flask broker docs test lint bench lock clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed, found " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(STAMP) ## build the virtual environment from the lock
+
+run-django: $(STAMP) ## run the Django demo: web, worker, beat, Flower, SMTP sink
+	$(BIN)/python -m devstack django
+
+run-flask: $(STAMP) ## run the Flask demo (not yet: see issue 3)
+	@echo "The Flask demo is not built yet; 'make run-django' runs the Django one." >&2
+	@exit 2
+
+broker: $(STAMP) ## run only the embedded Redis broker (for a hand-started worker)
+	$(BIN)/python -m devstack.broker
+
+docs: $(STAMP) ## build the tutorial site into docs/_build/html (warnings are errors)
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs: file://$(CURDIR)/docs/_build/html/index.html"
+
+test: $(STAMP) ## run the test suite (real-broker tests skip when a server is absent)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff over the code
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP) ## run the benchmarks and write bench/results.md
+	$(BIN)/python -m bench
+
+lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+
+clean: ## remove the virtual environment, databases, mail, docs build
+	rm -rf $(VENV) var docs/_build .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

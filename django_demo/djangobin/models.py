@@ -1,0 +1,47 @@
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from shared_tasks.snippets import EXPIRATION_CHOICES, expiry_time
+
+
+def new_slug() -> str:
+    return secrets.token_urlsafe(6)
+
+
+class SnippetQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """Snippets still visible: an expired one is gone before the sweep deletes it."""
+        now = now or timezone.now()
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+    def expired(self, now):
+        return self.filter(expires_at__lte=now)
+
+
+class Snippet(models.Model):
+    slug = models.SlugField(max_length=16, unique=True, default=new_slug, editable=False)
+    title = models.CharField(max_length=200, blank=True)
+    code = models.TextField()
+    expiration = models.CharField(max_length=8, choices=EXPIRATION_CHOICES, default="never")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Stored and indexed, so both the 404 check and the sweep are one index range scan.
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+
+    objects = SnippetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title or f"Untitled snippet {self.slug}"
+
+    def save(self, *args, **kwargs):
+        self.expires_at = expiry_time(self.expiration, self.created_at)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("snippet", args=[self.slug])

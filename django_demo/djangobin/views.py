@@ -1,0 +1,63 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+
+from django_demo.djangobin.forms import ContactForm, SignUpForm, SnippetForm
+from django_demo.djangobin.models import Snippet
+from django_demo.djangobin.tokens import activation_token
+from shared_tasks.mail import send_activation_mail, send_feedback_mail
+
+
+def index(request):
+    """Create a snippet; the newest live ones are listed beside the form."""
+    form = SnippetForm(request.POST or None)
+    if form.is_valid():
+        snippet = form.save()
+        return redirect(snippet)
+    recent = Snippet.objects.live()[:10]
+    return render(request, "djangobin/index.html", {"form": form, "recent": recent})
+
+
+def snippet_detail(request, slug):
+    snippet = get_object_or_404(Snippet.objects.live(), slug=slug)
+    return render(request, "djangobin/snippet_detail.html", {"snippet": snippet})
+
+
+def signup(request):
+    form = SignUpForm(request.POST or None)
+    if form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            # Sent only once the user row is committed: a worker that picks the
+            # task up at once must find the user.
+            send_activation_mail.delay_on_commit(user.pk, request.build_absolute_uri("/"))
+        return render(request, "djangobin/signup_done.html", {"email": user.email})
+    return render(request, "registration/signup.html", {"form": form})
+
+
+def activate(request, uidb64, token):
+    User = get_user_model()
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is not None and activation_token.check_token(user, token):
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.username}: your account is active.")
+        return redirect("index")
+    context = {"already_active": user is not None and user.is_active}
+    return render(request, "djangobin/activation_invalid.html", context, status=400)
+
+
+def contact(request):
+    form = ContactForm(request.POST or None)
+    if form.is_valid():
+        send_feedback_mail.delay_on_commit(**form.cleaned_data)
+        messages.success(request, "Thank you: your message is on its way to the admins.")
+        return redirect("contact")
+    return render(request, "djangobin/contact.html", {"form": form})

@@ -1,0 +1,157 @@
+"""Settings for the Django demo.
+
+Every value that differs between a laptop and production comes from the
+environment; the defaults are safe for local development only.
+"""
+
+import os
+import secrets
+from email.utils import getaddresses
+from pathlib import Path
+
+from devstack import VAR
+from devstack.broker import default_url
+from shared_tasks import TASK_MODULES
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+def dev_secret_key() -> str:
+    """A random key kept in var/, so sessions survive restarts without a committed secret."""
+    path = VAR / "django-secret-key"
+    VAR.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+BASE_DIR = Path(__file__).resolve().parent
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (DEBUG and dev_secret_key()) or ""
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_celery_results",
+    "django_celery_beat",
+    "django_demo.djangobin",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "django_demo.urls"
+WSGI_APPLICATION = "django_demo.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DJANGO_DB_PATH", VAR / "django.sqlite3"),
+        "OPTIONS": {
+            # Web, worker and beat write to one SQLite file: WAL lets readers run
+            # beside a writer, IMMEDIATE takes the write lock up front instead of
+            # failing half-way with "database is locked", and the timeout waits.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "index"
+LOGOUT_REDIRECT_URL = "index"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = VAR / "static"
+
+# Mail -----------------------------------------------------------------------
+ADMINS = getaddresses([os.environ.get("DJANGO_ADMINS", "Demo admin <admin@localhost>")])
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "djangobin <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("SMTP_PORT", "1025"))
+EMAIL_HOST_USER = os.environ.get("SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SMTP_USE_TLS", False)
+# A hung SMTP server must fail the task (and so retry it), not block a worker forever.
+EMAIL_TIMEOUT = 10
+
+# Celery: read by django_demo/celery.py through the CELERY_ namespace -------------
+# The embedded Redis on a private unix socket; one variable moves to a real server.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or default_url("django")
+# Results in the Django database, so they show in the admin.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "django-db")
+# Store the task name, args and worker with each result (the admin shows them).
+CELERY_RESULT_EXTENDED = True
+# JSON only: a pickle message on the queue would be code execution in the worker.
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+# The shared task modules are not Django apps, so autodiscovery does not see them.
+CELERY_IMPORTS = TASK_MODULES
+# Crontab schedules follow the site's time zone.
+CELERY_TIMEZONE = TIME_ZONE
+# Show STARTED in results and Flower, not only PENDING until done.
+CELERY_TASK_TRACK_STARTED = True
+# Acknowledge after the task ran, and requeue it if its worker process dies,
+# taking one message at a time: a crash re-runs a task instead of losing it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Events for Flower, including "sent", so a queued task shows before it starts.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+# A worker started before the broker waits for it instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic tasks live in the database, editable in the admin.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

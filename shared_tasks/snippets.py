@@ -1,0 +1,45 @@
+"""Snippet expiry: the choices both apps offer, and the periodic sweep."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from celery import shared_task
+from dateutil.relativedelta import relativedelta
+
+#: Expiration choices: key, label, and how long a snippet lives (None: forever).
+EXPIRATIONS = {
+    "never": ("Never", None),
+    "1w": ("1 week", relativedelta(weeks=1)),
+    "1m": ("1 month", relativedelta(months=1)),
+    "6m": ("6 months", relativedelta(months=6)),
+    "1y": ("1 year", relativedelta(years=1)),
+}
+EXPIRATION_CHOICES = [(key, label) for key, (label, _) in EXPIRATIONS.items()]
+
+#: Rows per DELETE: small enough to keep each write transaction (and SQLite's
+#: database lock) short, large enough that a million rows is 1,000 statements.
+SWEEP_BATCH_SIZE = 1000
+
+
+def expiry_time(expiration: str, created: datetime) -> datetime | None:
+    """When a snippet created at ``created`` with this choice stops being visible."""
+    lifetime = EXPIRATIONS[expiration][1]
+    return None if lifetime is None else created + lifetime
+
+
+@shared_task(bind=True)
+def delete_expired_snippets(self, batch_size: int = SWEEP_BATCH_SIZE) -> int:
+    """Delete every snippet whose expiry time has passed, one indexed batch at a time.
+
+    ``now`` is fixed once, so a sweep never chases rows that expire while it runs
+    and never deletes a row before its expiry time.
+    """
+    site = site_for(self.app)
+    now = datetime.now(UTC)
+    deleted = 0
+    while True:
+        count = site.delete_expired_snippets(now, batch_size)
+        deleted += count
+        if count < batch_size:
+            return deleted
