@@ -86,6 +86,9 @@ class EmbeddedRedis:
                 "--logfile", str(self.directory / "redis.log"),
             ],
             stdin=subprocess.DEVNULL,
+            # Its own session: a Ctrl-C in the terminal reaches the workers first,
+            # and the broker is stopped last, after they have acknowledged.
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while not self._answers():

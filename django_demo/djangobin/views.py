@@ -13,7 +13,7 @@ from shared_tasks.mail import send_activation_mail, send_feedback_mail
 
 def index(request):
     """Create a snippet; the newest live ones are listed beside the form."""
-    form = SnippetForm(request.POST or None)
+    form = SnippetForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         snippet = form.save()
         return redirect(snippet)
@@ -27,7 +27,7 @@ def snippet_detail(request, slug):
 
 
 def signup(request):
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         with transaction.atomic():
             user = form.save()
@@ -55,7 +55,7 @@ def activate(request, uidb64, token):
 
 
 def contact(request):
-    form = ContactForm(request.POST or None)
+    form = ContactForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         send_feedback_mail.delay_on_commit(**form.cleaned_data)
         messages.success(request, "Thank you: your message is on its way to the admins.")

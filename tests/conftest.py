@@ -1,0 +1,93 @@
+"""Fixtures shared by the test suite.
+
+Real-broker tests take the ``broker_url`` fixture, parametrized over the
+embedded Redis (always there: the tests start their own), a Redis server and a
+RabbitMQ server. An absent server skips with its reason, unless
+``REQUIRE_BROKERS=1`` (set by ``.ci/run``) turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for start_worker)
+from celery.contrib.testing.worker import start_worker
+from devstack.broker import EmbeddedRedis
+from django_demo.celery import app as celery_app
+
+REAL_BROKERS = {
+    "redis": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    "rabbitmq": os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//"),
+}
+REQUIRE_BROKERS = os.environ.get("REQUIRE_BROKERS") == "1"
+
+
+def server_answers(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    # A file, not SQLite's shared in-memory database: the worker thread writes
+    # results while the test thread reads, and shared-cache mode locks tables.
+    from django.conf import settings
+
+    test_db = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    settings.DATABASES["default"]["TEST"]["NAME"] = str(test_db)
+
+
+@pytest.fixture(scope="session")
+def embedded_broker(tmp_path_factory):
+    with EmbeddedRedis(tmp_path_factory.mktemp("broker")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session", params=["embedded", "redis", "rabbitmq"])
+def broker_url(request):
+    if request.param == "embedded":
+        return request.getfixturevalue("embedded_broker").url
+    url = REAL_BROKERS[request.param]
+    if not server_answers(url):
+        reason = f"no {request.param} server at {urlsplit(url).netloc.rsplit('@')[-1]}"
+        if REQUIRE_BROKERS:
+            pytest.fail(f"{reason}, and REQUIRE_BROKERS=1 forbids skipping")
+        pytest.skip(reason)
+    return url
+
+
+def use_broker(app, url: str) -> None:
+    """Point an already-configured app at another broker, dropping pooled connections."""
+    app.conf.broker_url = url
+    app._after_fork()  # the reset Celery itself does in a forked child
+
+
+@pytest.fixture(scope="session")
+def worker(broker_url, django_db_setup, django_db_blocker):
+    """A real worker (Celery's test worker, solo pool, in a thread) on ``broker_url``."""
+    use_broker(celery_app, broker_url)
+    with django_db_blocker.unblock():
+        celery_app.control.purge()  # nothing left over from an earlier run
+        with start_worker(celery_app, pool="solo", perform_ping_check=True) as worker:
+            yield worker
+
+
+def wait_for(predicate, timeout: float = 15, interval: float = 0.05):
+    """Poll until ``predicate()`` is truthy; return its value or fail with a timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {predicate.__doc__ or predicate}")
+        time.sleep(interval)
