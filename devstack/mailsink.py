@@ -25,7 +25,7 @@ from devstack import VAR
 class SaveAndPrint:
     """aiosmtpd handler: one .eml file per message, and a readable copy on stdout."""
 
-    def __init__(self, directory: Path, out=sys.stdout):
+    def __init__(self, directory: Path, out=None):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.out = out
@@ -40,7 +40,7 @@ class SaveAndPrint:
             f"--- mail to {', '.join(envelope.rcpt_tos)} (saved as {name})\n"
             f"Subject: {message['subject']}\n\n"
             f"{body.get_content().rstrip() if body else '(no text part)'}\n---",
-            file=self.out,
+            file=self.out or sys.stdout,
             flush=True,
         )
         return "250 Message accepted for delivery"

@@ -9,6 +9,8 @@ import secrets
 from email.utils import getaddresses
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from devstack import VAR
 from devstack.broker import default_url
 from shared_tasks import TASK_MODULES
@@ -34,7 +36,9 @@ def dev_secret_key() -> str:
 BASE_DIR = Path(__file__).resolve().parent
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (DEBUG and dev_secret_key()) or ""
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (dev_secret_key() if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 INSTALLED_APPS = [

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from celery import shared_task
 from dateutil.relativedelta import relativedelta
 
+from shared_tasks.site import site_for
+
 #: Expiration choices: key, label, and how long a snippet lives (None: forever).
 EXPIRATIONS = {
     "never": ("Never", None),

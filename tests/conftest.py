@@ -75,6 +75,10 @@ def use_broker(app, url: str) -> None:
 def worker(broker_url, django_db_setup, django_db_blocker):
     """A real worker (Celery's test worker, solo pool, in a thread) on ``broker_url``."""
     use_broker(celery_app, broker_url)
+    # In a thread the test worker cannot service AMQP heartbeats between
+    # drains, and RabbitMQ deliveries then stall for seconds; the demo's real
+    # worker process keeps heartbeats on.
+    celery_app.conf.broker_heartbeat = 0
     with django_db_blocker.unblock():
         celery_app.control.purge()  # nothing left over from an earlier run
         with start_worker(celery_app, pool="solo", perform_ping_check=True) as worker:

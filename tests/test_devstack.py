@@ -1,0 +1,197 @@
+"""The local stack: embedded broker, SMTP sink, and `make run-django` end to end."""
+
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+import redis
+
+from devstack import ROOT
+from devstack.broker import EmbeddedRedis
+from devstack.mailsink import serve
+from tests.conftest import wait_for
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_embedded_broker_is_private_and_stops_cleanly(tmp_path):
+    with EmbeddedRedis(tmp_path / "b") as server:
+        assert stat.S_IMODE((tmp_path / "b").stat().st_mode) == 0o700
+        client = redis.Redis(unix_socket_path=str(server.socket))
+        assert client.ping()
+        assert client.config_get("port") == {"port": "0"}  # no TCP listener
+        assert client.config_get("unixsocketperm") == {"unixsocketperm": "700"}
+        process = server.process
+    assert process.returncode == 0
+    assert not server.socket.exists()
+
+
+def test_embedded_broker_keeps_queued_messages_across_a_restart(tmp_path):
+    with EmbeddedRedis(tmp_path / "b") as server:
+        redis.Redis(unix_socket_path=str(server.socket)).lpush("queue", "task")
+    with EmbeddedRedis(tmp_path / "b") as server:
+        assert redis.Redis(unix_socket_path=str(server.socket)).rpop("queue") == b"task"
+
+
+def test_embedded_broker_refuses_to_start_twice(tmp_path):
+    with EmbeddedRedis(tmp_path / "b"):
+        with pytest.raises(RuntimeError, match="already answers"):
+            EmbeddedRedis(tmp_path / "b").start()
+
+
+def test_mail_sink_keeps_each_message(tmp_path, capsys):
+    import smtplib
+
+    port = free_port()
+    sink = serve("127.0.0.1", port, tmp_path)
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.sendmail("a@x", ["b@x"], "Subject: hi\r\n\r\nthe body\r\n")
+    finally:
+        sink.stop()
+    (saved,) = tmp_path.glob("*.eml")
+    assert b"the body" in saved.read_bytes()
+    assert "Subject: hi" in capsys.readouterr().out
+
+
+class Browser:
+    """Just enough of a browser for Django forms: cookies and the CSRF token."""
+
+    def __init__(self, base):
+        self.base = base
+        self.jar = CookieJar()
+        no_redirect = type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
+                           {"redirect_request": lambda *a, **k: None})
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), no_redirect)
+
+    def get(self, path):
+        try:
+            with self.opener.open(self.base + path, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def post_form(self, path, data):
+        _, page = self.get(path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(self.base + path, body, headers={"Referer": self.base})
+        try:
+            with self.opener.open(request, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+
+def http_status(url, auth=None):
+    request = urllib.request.Request(url)
+    if auth:
+        import base64
+
+        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
+
+
+def test_run_django_end_to_end(tmp_path):
+    """`make run-django` as a user meets it: sign up, get the mail, activate, Ctrl-C."""
+    var = tmp_path / "var"
+    ports = {"DJANGO_PORT": free_port(), "FLOWER_PORT": free_port(), "SMTP_PORT": free_port()}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "FLOWER_"))}
+    env |= {k: str(v) for k, v in ports.items()} | {"DEMO_VAR_DIR": str(var)}
+    env["FLOWER_BASIC_AUTH"] = "flower:s3cret-pass"
+    log = (tmp_path / "stack.log").open("w")
+    stack = subprocess.Popen([sys.executable, "-m", "devstack", "django"], cwd=ROOT, env=env,
+                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{ports['DJANGO_PORT']}"
+    flower = f"http://127.0.0.1:{ports['FLOWER_PORT']}"
+    try:
+        def stack_is_up():
+            """web and Flower"""
+            return http_status(base + "/") == 200 and http_status(flower + "/") == 401
+
+        wait_for(stack_is_up, timeout=60, interval=0.3)
+        assert http_status(flower + "/api/workers") == 401
+        assert http_status(flower + "/", auth="flower:wrong") == 401
+
+        def worker_in_flower():
+            """the worker in Flower"""
+            return http_status(flower + "/api/workers?refresh=1", auth="flower:s3cret-pass") == 200
+
+        wait_for(worker_in_flower, timeout=30, interval=0.5)
+        cmdlines = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        assert "s3cret-pass" not in cmdlines
+
+        browser = Browser(base)
+        status, page = browser.post_form("/signup/", {
+            "username": "ada", "email": "ada@example.com",
+            "password1": "correct-horse-battery", "password2": "correct-horse-battery"})
+        assert status == 200 and "Check your mail" in page
+
+        def activation_mail():
+            """the activation mail in var/mail"""
+            return [p.read_text() for p in (var / "mail").glob("*.eml")]
+
+        (mail,) = wait_for(activation_mail, timeout=30)
+        link = re.search(r"http://127\.0\.0\.1:\d+(/activate/\S+/)", mail).group(1)
+        assert browser.get(link)[0] == 302
+        status, page = browser.get("/")
+        assert "ada" in page and "Log out" in page
+    finally:
+        os.killpg(stack.pid, signal.SIGINT)
+        returncode = stack.wait(timeout=30)
+        log.close()
+    output = (tmp_path / "stack.log").read_text()
+    assert returncode == 130, output[-3000:]
+    assert "worker: Warm shutdown" in output
+    time.sleep(0.5)
+    leftovers = subprocess.run(["pgrep", "-f", str(var)], capture_output=True, text=True).stdout
+    assert leftovers == "", f"processes left behind: {leftovers}"
+    assert not (var / "django-redis" / "redis.sock").exists()
+
+
+def test_settings_follow_the_environment():
+    code = "from django.conf import settings; print(settings.CELERY_BROKER_URL, settings.DEBUG)"
+    env = dict(os.environ, CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//",
+               DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 50,
+               DJANGO_SETTINGS_MODULE="django_demo.settings")
+    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code],
+                         env=env, capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.split() == ["amqp://guest:guest@127.0.0.1:5672//", "False"]
+
+
+def test_production_settings_refuse_an_empty_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env |= {"DJANGO_DEBUG": "0", "DJANGO_SETTINGS_MODULE": "django_demo.settings"}
+    result = subprocess.run([sys.executable, "manage.py", "check"], env=env, cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_only_json_is_accepted():
+    from django_demo.celery import app
+
+    assert list(app.conf.accept_content) == ["json"]
+    assert app.conf.task_serializer == app.conf.result_serializer == "json"

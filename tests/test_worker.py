@@ -1,0 +1,68 @@
+"""The Django demo's tasks through a real worker, on each broker.
+
+The worker is Celery's test worker (solo pool, in a thread of this process),
+consuming from the embedded Redis, a Redis server and a RabbitMQ server in turn;
+results go to django-celery-results as in the demo.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_celery_results.models import TaskResult
+
+from django_demo.djangobin.models import Snippet
+from shared_tasks.snippets import delete_expired_snippets
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
+
+
+def test_sign_up_to_activation_through_the_worker(worker, client, mailoutbox):
+    response = client.post(
+        "/signup/",
+        {"username": "ada", "email": "ada@example.com",
+         "password1": "correct-horse-battery", "password2": "correct-horse-battery"},
+    )
+    assert response.status_code == 200
+
+    def activation_mail_arrived():
+        """the activation mail"""
+        return mailoutbox[0] if mailoutbox else None
+
+    mail = wait_for(activation_mail_arrived)
+    link = re.search(r"http://testserver(/activate/\S+/)", mail.body).group(1)
+    assert client.get(link).status_code == 302
+    assert get_user_model().objects.get(username="ada").is_active
+
+
+def test_contact_through_the_worker_reaches_the_admins(worker, client, mailoutbox, settings):
+    settings.ADMINS = [("Admin", "admin@example.com")]
+    client.post("/contact/", {"name": "G", "email": "g@example.com", "purpose": "feedback",
+                              "subject": "Hello", "message": "Nice site"})
+
+    def feedback_arrived():
+        """the feedback mail"""
+        return mailoutbox
+
+    (mail,) = wait_for(feedback_arrived)
+    assert mail.to == ["admin@example.com"]
+
+
+def test_sweep_through_the_worker_with_extended_result(worker):
+    now = timezone.now()
+    Snippet.objects.create(code="old", expiration="1w")
+    Snippet.objects.create(code="new", expiration="1w")
+    Snippet.objects.filter(code="old").update(expires_at=now - timedelta(days=1))
+
+    result = delete_expired_snippets.delay(batch_size=500)
+    assert result.get(timeout=15) == 1
+    assert list(Snippet.objects.values_list("code", flat=True)) == ["new"]
+
+    stored = TaskResult.objects.get(task_id=result.id)
+    assert stored.status == "SUCCESS"
+    assert stored.task_name == "shared_tasks.snippets.delete_expired_snippets"
+    assert "'batch_size': 500" in stored.task_kwargs
+    assert stored.worker  # the extended result names the worker
