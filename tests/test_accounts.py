@@ -123,8 +123,15 @@ def test_expired_activation_link(client, settings):
         ({"username": "bad name!"}, "username"),
         ({"password1": "123", "password2": "123"}, "password2"),
     ],
-    ids=["mismatch", "invalid-email", "missing-email", "missing-username", "long-username",
-         "bad-username", "weak-password"],
+    ids=[
+        "mismatch",
+        "invalid-email",
+        "missing-email",
+        "missing-username",
+        "long-username",
+        "bad-username",
+        "weak-password",
+    ],
 )
 def test_bad_sign_up_gives_form_errors_and_writes_nothing(
     client, sent, django_capture_on_commit_callbacks, changes, field

@@ -52,8 +52,19 @@ def test_feedback_mail_goes_to_the_admins_with_reply_to(mailoutbox, settings):
         ({"message": "m" * 5001}, "message"),
         ({"subject": "s" * 151}, "subject"),
     ],
-    ids=["crlf-name", "lf-name", "lf-subject", "cr-subject", "lf-email", "invalid-email",
-         "unknown-purpose", "missing-message", "missing-name", "long-message", "long-subject"],
+    ids=[
+        "crlf-name",
+        "lf-name",
+        "lf-subject",
+        "cr-subject",
+        "lf-email",
+        "invalid-email",
+        "unknown-purpose",
+        "missing-message",
+        "missing-name",
+        "long-message",
+        "long-subject",
+    ],
 )
 def test_bad_contact_input_gives_a_form_error_and_sends_nothing(
     client, sent, django_capture_on_commit_callbacks, changes, field

@@ -12,7 +12,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
-from pathlib import Path
 
 import pytest
 import redis
@@ -75,10 +74,14 @@ class Browser:
     def __init__(self, base):
         self.base = base
         self.jar = CookieJar()
-        no_redirect = type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
-                           {"redirect_request": lambda *a, **k: None})
+        no_redirect = type(
+            "NoRedirect",
+            (urllib.request.HTTPRedirectHandler,),
+            {"redirect_request": lambda *a, **k: None},
+        )
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), no_redirect)
+            urllib.request.HTTPCookieProcessor(self.jar), no_redirect
+        )
 
     def get(self, path):
         try:
@@ -122,11 +125,18 @@ def test_run_django_end_to_end(tmp_path):
     env |= {k: str(v) for k, v in ports.items()} | {"DEMO_VAR_DIR": str(var)}
     env["FLOWER_BASIC_AUTH"] = "flower:s3cret-pass"
     log = (tmp_path / "stack.log").open("w")
-    stack = subprocess.Popen([sys.executable, "-m", "devstack", "django"], cwd=ROOT, env=env,
-                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "django"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{ports['DJANGO_PORT']}"
     flower = f"http://127.0.0.1:{ports['FLOWER_PORT']}"
     try:
+
         def stack_is_up():
             """web and Flower"""
             return http_status(base + "/") == 200 and http_status(flower + "/") == 401
@@ -144,9 +154,15 @@ def test_run_django_end_to_end(tmp_path):
         assert "s3cret-pass" not in cmdlines
 
         browser = Browser(base)
-        status, page = browser.post_form("/signup/", {
-            "username": "ada", "email": "ada@example.com",
-            "password1": "correct-horse-battery", "password2": "correct-horse-battery"})
+        status, page = browser.post_form(
+            "/signup/",
+            {
+                "username": "ada",
+                "email": "ada@example.com",
+                "password1": "correct-horse-battery",
+                "password2": "correct-horse-battery",
+            },
+        )
         assert status == 200 and "Check your mail" in page
 
         def activation_mail():
@@ -173,19 +189,30 @@ def test_run_django_end_to_end(tmp_path):
 
 def test_settings_follow_the_environment():
     code = "from django.conf import settings; print(settings.CELERY_BROKER_URL, settings.DEBUG)"
-    env = dict(os.environ, CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//",
-               DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 50,
-               DJANGO_SETTINGS_MODULE="django_demo.settings")
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code],
-                         env=env, capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    env = dict(
+        os.environ,
+        CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="k" * 50,
+        DJANGO_SETTINGS_MODULE="django_demo.settings",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
     assert out.split() == ["amqp://guest:guest@127.0.0.1:5672//", "False"]
 
 
 def test_production_settings_refuse_an_empty_secret_key():
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
     env |= {"DJANGO_DEBUG": "0", "DJANGO_SETTINGS_MODULE": "django_demo.settings"}
-    result = subprocess.run([sys.executable, "manage.py", "check"], env=env, cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], env=env, cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 

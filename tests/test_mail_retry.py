@@ -13,8 +13,13 @@ from django_demo.djangobin.site import DjangoSite
 from shared_tasks.mail import MAIL_RETRY, send_feedback_mail
 
 pytestmark = pytest.mark.django_db
-FEEDBACK = {"name": "G", "email": "g@example.com", "purpose": "other", "subject": "s",
-            "message": "m"}
+FEEDBACK = {
+    "name": "G",
+    "email": "g@example.com",
+    "purpose": "other",
+    "subject": "s",
+    "message": "m",
+}
 
 
 def free_port():

@@ -30,7 +30,11 @@ def test_a_month_from_the_31st_ends_on_the_last_day_of_next_month():
 
 def test_the_five_expiration_choices():
     assert [label for _, label in EXPIRATION_CHOICES] == [
-        "Never", "1 week", "1 month", "6 months", "1 year",
+        "Never",
+        "1 week",
+        "1 month",
+        "6 months",
+        "1 year",
     ]
 
 

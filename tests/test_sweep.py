@@ -16,14 +16,21 @@ pytestmark = pytest.mark.django_db
 
 def snippets_expiring_at(*times):
     Snippet.objects.bulk_create(Snippet(code="x", expiration="1w") for _ in times)
-    for pk, when in zip(Snippet.objects.order_by("pk").values_list("pk", flat=True), times):
+    for pk, when in zip(
+        Snippet.objects.order_by("pk").values_list("pk", flat=True), times, strict=True
+    ):
         Snippet.objects.filter(pk=pk).update(expires_at=when)
 
 
 def test_sweep_deletes_expired_and_keeps_the_rest():
     now = timezone.now()
-    snippets_expiring_at(now - timedelta(days=400), now - timedelta(seconds=1), None,
-                         now + timedelta(hours=1), now + timedelta(days=30))
+    snippets_expiring_at(
+        now - timedelta(days=400),
+        now - timedelta(seconds=1),
+        None,
+        now + timedelta(hours=1),
+        now + timedelta(days=30),
+    )
     assert delete_expired_snippets.apply().get() == 2
     assert sorted(Snippet.objects.values_list("expires_at", flat=True), key=str) == sorted(
         [None, now + timedelta(hours=1), now + timedelta(days=30)], key=str
@@ -61,5 +68,9 @@ def test_the_daily_schedule_exists_after_migrate():
     assert task.enabled
     cron = task.crontab
     assert (cron.minute, cron.hour, cron.day_of_week, cron.day_of_month, cron.month_of_year) == (
-        "0", "0", "*", "*", "*"
+        "0",
+        "0",
+        "*",
+        "*",
+        "*",
     )

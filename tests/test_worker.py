@@ -23,8 +23,12 @@ pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 def test_sign_up_to_activation_through_the_worker(worker, client, mailoutbox):
     response = client.post(
         "/signup/",
-        {"username": "ada", "email": "ada@example.com",
-         "password1": "correct-horse-battery", "password2": "correct-horse-battery"},
+        {
+            "username": "ada",
+            "email": "ada@example.com",
+            "password1": "correct-horse-battery",
+            "password2": "correct-horse-battery",
+        },
     )
     assert response.status_code == 200
 
@@ -40,8 +44,16 @@ def test_sign_up_to_activation_through_the_worker(worker, client, mailoutbox):
 
 def test_contact_through_the_worker_reaches_the_admins(worker, client, mailoutbox, settings):
     settings.ADMINS = [("Admin", "admin@example.com")]
-    client.post("/contact/", {"name": "G", "email": "g@example.com", "purpose": "feedback",
-                              "subject": "Hello", "message": "Nice site"})
+    client.post(
+        "/contact/",
+        {
+            "name": "G",
+            "email": "g@example.com",
+            "purpose": "feedback",
+            "subject": "Hello",
+            "message": "Nice site",
+        },
+    )
 
     def feedback_arrived():
         """the feedback mail"""

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         password = os.environ.get("DJANGO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         email = os.environ.get("DJANGO_ADMIN_EMAIL", "admin@localhost")
         User.objects.create_superuser(username=username, email=email, password=password)
-        shown = "(from DJANGO_ADMIN_PASSWORD)" if "DJANGO_ADMIN_PASSWORD" in os.environ else password
+        shown = (
+            "(from DJANGO_ADMIN_PASSWORD)" if "DJANGO_ADMIN_PASSWORD" in os.environ else password
+        )
         self.stdout.write(
             self.style.SUCCESS(f"Created admin user {username!r} with password {shown}")
             + "\nThis is the only time it is printed."
