@@ -9,7 +9,6 @@ RabbitMQ server. An absent server skips with its reason, unless
 from __future__ import annotations
 
 import os
-import socket
 import time
 from urllib.parse import urlsplit
 
@@ -17,23 +16,10 @@ import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for st
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from devstack.broker import EmbeddedRedis
+from devstack.broker import REAL_BROKERS, EmbeddedRedis, server_answers
 from django_demo.celery import app as celery_app
 
-REAL_BROKERS = {
-    "redis": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
-    "rabbitmq": os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//"),
-}
 REQUIRE_BROKERS = os.environ.get("REQUIRE_BROKERS") == "1"
-
-
-def server_answers(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname, parts.port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,39 @@
+"""``make bench``: run every benchmark and write bench/results.md for the docs.
+
+These machines are shared and noisy: each figure is reported as a ratio to a
+baseline measured in the same run, and nothing here is asserted in a test.
+"""
+
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import roundtrip, sweep
+
+RESULTS = Path(__file__).with_name("results.md")
+
+
+def table(header, rows) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    sections = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, Python "
+        f"{platform.python_version()}, {platform.system()}.",
+        "**Expired-snippet sweep** (`bench/sweep.py`, SQLite, 10% expired):\n\n"
+        + table(sweep.HEADER, sweep.run()),
+        f"**Task round trip** (`bench/roundtrip.py`, no-op task, {roundtrip.CALLS} calls):\n\n"
+        + table(roundtrip.HEADER, roundtrip.run()),
+    ]
+    text = "\n\n".join(sections) + "\n"
+    RESULTS.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Round trip of a no-op task (``delay().get()``) on each broker that is reachable.
+
+One worker process (prefork, one child, as a user would run it) per broker, the
+rpc:// result backend on every broker so that only the broker differs. Ratios
+are against the embedded broker, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.noop_app import make_app
+from devstack import ROOT
+from devstack.broker import REAL_BROKERS, EmbeddedRedis, server_answers
+
+CALLS = int(os.environ.get("BENCH_ROUNDTRIP_CALLS", "500"))
+WARMUP = 20
+
+
+def measure(url: str) -> dict[str, float]:
+    env = dict(os.environ, CELERY_BROKER_URL=url)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "bench.noop_app", "worker",
+         "--concurrency=1", "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    app = make_app(url)
+    noop = app.signature("noop")
+    try:
+        app.control.purge()
+        for _ in range(WARMUP):
+            noop.delay().get(timeout=60)
+        times = []
+        for _ in range(CALLS):
+            start = time.perf_counter()
+            noop.delay().get(timeout=30)
+            times.append(time.perf_counter() - start)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        app.close()
+    times.sort()
+    return {
+        "p50": statistics.median(times) * 1000,
+        "p95": times[int(len(times) * 0.95) - 1] * 1000,
+    }
+
+
+def run() -> list[tuple[str, str, str, str]]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        with EmbeddedRedis(Path(tmp) / "b") as embedded:
+            base = measure(embedded.url)
+    rows.append(("embedded Redis (unix socket)", f"{base['p50']:.2f}", f"{base['p95']:.2f}", "1.00"))
+    for name, url in (("Redis (TCP)", REAL_BROKERS["redis"]),
+                      ("RabbitMQ", REAL_BROKERS["rabbitmq"])):
+        if not server_answers(url):
+            rows.append((name, "absent", "", ""))
+            continue
+        r = measure(url)
+        rows.append((name, f"{r['p50']:.2f}", f"{r['p95']:.2f}", f"{r['p50'] / base['p50']:.2f}"))
+    return rows
+
+
+HEADER = ("broker", "p50 ms", "p95 ms", "p50 ratio to embedded")
