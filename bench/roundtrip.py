@@ -26,9 +26,22 @@ WARMUP = 20
 def measure(url: str) -> dict[str, float]:
     env = dict(os.environ, CELERY_BROKER_URL=url)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "bench.noop_app", "worker",
-         "--concurrency=1", "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bench.noop_app",
+            "worker",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     app = make_app(url)
     noop = app.signature("noop")
@@ -57,9 +70,13 @@ def run() -> list[tuple[str, str, str, str]]:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         with EmbeddedRedis(Path(tmp) / "b") as embedded:
             base = measure(embedded.url)
-    rows.append(("embedded Redis (unix socket)", f"{base['p50']:.2f}", f"{base['p95']:.2f}", "1.00"))
-    for name, url in (("Redis (TCP)", REAL_BROKERS["redis"]),
-                      ("RabbitMQ", REAL_BROKERS["rabbitmq"])):
+    rows.append(
+        ("embedded Redis (unix socket)", f"{base['p50']:.2f}", f"{base['p95']:.2f}", "1.00")
+    )
+    for name, url in (
+        ("Redis (TCP)", REAL_BROKERS["redis"]),
+        ("RabbitMQ", REAL_BROKERS["rabbitmq"]),
+    ):
         if not server_answers(url):
             rows.append((name, "absent", "", ""))
             continue

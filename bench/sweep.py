@@ -80,8 +80,15 @@ def run() -> list[tuple[str, ...]]:
             fill(size)
             sweep_seconds, sweep_deleted = timed(our_sweep)
             assert loop_deleted == sweep_deleted == size // 10
-            rows.append((f"{size:,}", f"{size // 10:,}", f"{loop_seconds:.3f}",
-                         f"{sweep_seconds:.3f}", f"{loop_seconds / sweep_seconds:.1f}x"))
+            rows.append(
+                (
+                    f"{size:,}",
+                    f"{size // 10:,}",
+                    f"{loop_seconds:.3f}",
+                    f"{sweep_seconds:.3f}",
+                    f"{loop_seconds / sweep_seconds:.1f}x",
+                )
+            )
     return rows
 
 
