@@ -9,6 +9,7 @@ RabbitMQ server. An absent server skips with its reason, unless
 from __future__ import annotations
 
 import os
+import socket
 import time
 from urllib.parse import urlsplit
 
@@ -69,6 +70,12 @@ def worker(broker_url, django_db_setup, django_db_blocker):
         celery_app.control.purge()  # nothing left over from an earlier run
         with start_worker(celery_app, pool="solo", perform_ping_check=True) as worker:
             yield worker
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_for(predicate, timeout: float = 15, interval: float = 0.05):

@@ -3,7 +3,6 @@
 import os
 import re
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -19,13 +18,7 @@ import redis
 from devstack import ROOT
 from devstack.broker import EmbeddedRedis
 from devstack.mailsink import serve
-from tests.conftest import wait_for
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port, wait_for
 
 
 def test_embedded_broker_is_private_and_stops_cleanly(tmp_path):

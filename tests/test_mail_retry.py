@@ -1,7 +1,6 @@
 """SMTP failures: the mail tasks retry with backoff and give up visibly."""
 
 import smtplib
-import socket
 from email import message_from_bytes
 from unittest import mock
 
@@ -11,6 +10,7 @@ from celery import states
 from devstack.mailsink import serve
 from django_demo.djangobin.site import DjangoSite
 from shared_tasks.mail import MAIL_RETRY, send_feedback_mail
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
 FEEDBACK = {
@@ -20,12 +20,6 @@ FEEDBACK = {
     "subject": "s",
     "message": "m",
 }
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
