@@ -5,7 +5,6 @@ environment; the defaults are safe for local development only.
 """
 
 import os
-import secrets
 from email.utils import getaddresses
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from devstack import VAR
 from devstack.broker import default_url
+from devstack.secret import dev_secret_key
 from shared_tasks import TASK_MODULES
 
 
@@ -20,23 +20,10 @@ def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
 
 
-def dev_secret_key() -> str:
-    """A random key kept in var/, so sessions survive restarts without a committed secret."""
-    path = VAR / "django-secret-key"
-    VAR.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
-
-
 BASE_DIR = Path(__file__).resolve().parent
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (dev_secret_key() if DEBUG else "")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (dev_secret_key("django") if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")

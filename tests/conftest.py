@@ -58,9 +58,13 @@ def use_broker(app, url: str) -> None:
     app._after_fork()  # the reset Celery itself does in a forked child
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def worker(broker_url, django_db_setup, django_db_blocker):
-    """A real worker (Celery's test worker, solo pool, in a thread) on ``broker_url``."""
+    """A real worker (Celery's test worker, solo pool, in a thread) on ``broker_url``.
+
+    Module-scoped: Celery keeps worker state in module globals, so two test
+    workers (the Django and the Flask one) must never run at the same time.
+    """
     use_broker(celery_app, broker_url)
     # In a thread the test worker cannot service AMQP heartbeats between
     # drains, and RabbitMQ deliveries then stall for seconds; the demo's real

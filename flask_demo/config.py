@@ -1,0 +1,78 @@
+"""Configurations for ``create_app(config_name)``: development, testing, production."""
+
+from __future__ import annotations
+
+import os
+
+from devstack import VAR
+from devstack.broker import default_url
+from devstack.secret import dev_secret_key
+
+
+def celery_config(broker_url: str, result_backend: str) -> dict:
+    """The one CELERY mapping, overridable from CELERY_* variables."""
+    config = {
+        "broker_url": broker_url,
+        "result_backend": result_backend,
+        # JSON only: a pickle message on the queue would be code execution in the worker.
+        "accept_content": ["json"],
+        "task_serializer": "json",
+        "result_serializer": "json",
+        # Store task name and args with the result.
+        "result_extended": True,
+        # Acknowledge after running and requeue if the worker dies: a crash re-runs, never loses.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        # Events for Flower.
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "broker_connection_retry_on_startup": True,
+    }
+    for name, value in os.environ.items():
+        if name.startswith("CELERY_") and name[7:].lower() in config:
+            config[name[7:].lower()] = value
+    return config
+
+
+class Config:
+    SECRET_KEY = os.environ.get("FLASK_SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{VAR / 'flask.sqlite3'}"
+
+    @property
+    def CELERY(self):  # noqa: N802 (Flask reads upper-case names)
+        return celery_config(default_url("flask"), f"db+sqlite:///{VAR / 'flask-results.sqlite3'}")
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+    SECRET_KEY = Config.SECRET_KEY or dev_secret_key("flask")
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing"  # noqa: S105 (tests only)
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    @property
+    def CELERY(self):  # noqa: N802
+        return celery_config("memory://", "cache+memory://")
+
+
+class ProductionConfig(Config):
+    @property
+    def CELERY(self):  # noqa: N802
+        broker = os.environ.get("CELERY_BROKER_URL")
+        if not broker or not self.SECRET_KEY:
+            raise RuntimeError(
+                "production needs FLASK_SECRET_KEY and CELERY_BROKER_URL in the environment"
+            )
+        return celery_config(broker, os.environ.get("CELERY_RESULT_BACKEND", "rpc://"))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
