@@ -102,6 +102,8 @@ TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
+# The stylesheet both demos share.
+STATICFILES_DIRS = [BASE_DIR.parent / "static"]
 STATIC_ROOT = VAR / "static"
 
 # Mail -----------------------------------------------------------------------

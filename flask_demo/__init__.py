@@ -1,26 +1,48 @@
-"""The Flask demo: an application factory with a Celery extension.
-
-Work in progress (issue 3): the factory, configurations, the Celery extension and
-the request-context propagation are here; the djangobin features are not yet.
-"""
+"""The Flask demo: an application factory, with Celery as an extension."""
 
 from __future__ import annotations
 
 import os
 
+import click
 from flask import Flask
 
-from flask_demo.celery_ext import FlaskCelery
+import shared_tasks
+from devstack import ROOT
 from flask_demo.config import CONFIGS
-
-celery = FlaskCelery()
+from flask_demo.extensions import celery, csrf, db, login_manager
+from flask_demo.models import User
+from flask_demo.site import FlaskSite
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
-    app = Flask(__name__)
+    """Build the app; ``config_name`` is development, testing or production."""
+    app = Flask(__name__, static_folder=str(ROOT / "static"))
     config = CONFIGS[config_name or os.environ.get("FLASK_CONFIG", "development")]()
     app.config.from_object(config)
     app.config["CELERY"] = config.CELERY
     app.config.update(overrides)
-    celery.init_app(app)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    celery_app = celery.init_app(app)
+    shared_tasks.install(celery_app, FlaskSite(app))
+
+    from flask_demo.views import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(init_db)
     return app
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return db.session.get(User, int(user_id))
+
+
+@click.command("init-db")
+def init_db():
+    """Create the database tables that do not exist yet."""
+    db.create_all()
+    click.echo("database ready")

@@ -9,9 +9,21 @@ so two Flask apps in one process each get their own broker.
 from __future__ import annotations
 
 import celery
-from flask import Flask, current_app
+from flask import Flask, appcontext_pushed, current_app
 
 from flask_demo.context import ContextTask
+
+
+@appcontext_pushed.connect
+def make_current(sender: Flask, **extra) -> None:
+    """In a Flask app's context, its Celery app is the current one.
+
+    ``@shared_task`` proxies send through the current Celery app, so a view, a
+    CLI command or a test of one Flask app never sends through another's broker.
+    """
+    celery_app = sender.extensions.get("celery")
+    if isinstance(celery_app, celery.Celery):
+        celery_app.set_current()
 
 
 class FlaskCelery:
@@ -21,17 +33,11 @@ class FlaskCelery:
 
     def init_app(self, app: Flask) -> celery.Celery:
         # set_as_current=False: which Celery app is "current" follows the Flask
-        # app context (see below), not whichever Flask app was created last.
+        # app context (see make_current), not whichever Flask app was created last.
         celery_app = celery.Celery(app.import_name, task_cls=ContextTask, set_as_current=False)
         celery_app.config_from_object(app.config["CELERY"])
         celery_app.flask_app = app
         app.extensions["celery"] = celery_app
-
-        @app.before_request
-        def make_current():
-            # @shared_task proxies send through the current Celery app.
-            celery_app.set_current()
-
         return celery_app
 
     @property

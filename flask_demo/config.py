@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+from email.utils import getaddresses
 
+from celery.schedules import crontab
+
+import shared_tasks
 from devstack import VAR
 from devstack.broker import default_url
 from devstack.secret import dev_secret_key
@@ -28,6 +32,17 @@ def celery_config(broker_url: str, result_backend: str) -> dict:
         "worker_send_task_events": True,
         "task_send_sent_event": True,
         "broker_connection_retry_on_startup": True,
+        # The shared task modules: the worker imports them at start-up.
+        "imports": shared_tasks.TASK_MODULES,
+        # Celery's own beat scheduler; the schedule is code here, where Django
+        # keeps it in the database.
+        "beat_schedule": {
+            "delete-expired-snippets": {
+                "task": "shared_tasks.snippets.delete_expired_snippets",
+                "schedule": crontab(minute=0, hour=0),
+            }
+        },
+        "timezone": "UTC",
     }
     for name, value in os.environ.items():
         if name.startswith("CELERY_") and name[7:].lower() in config:
@@ -37,7 +52,18 @@ def celery_config(broker_url: str, result_backend: str) -> dict:
 
 class Config:
     SECRET_KEY = os.environ.get("FLASK_SECRET_KEY", "")
-    SQLALCHEMY_DATABASE_URI = f"sqlite:///{VAR / 'flask.sqlite3'}"
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "FLASK_DATABASE_URL", f"sqlite:///{VAR / 'flask.sqlite3'}"
+    )
+    ADMINS = [
+        address for _, address in getaddresses([os.environ.get("FLASK_ADMINS", "admin@localhost")])
+    ]
+    MAIL_DEFAULT_SENDER = os.environ.get("FLASK_MAIL_SENDER", "flaskbin <noreply@localhost>")
+    MAIL_SERVER = os.environ.get("SMTP_HOST", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("SMTP_PORT", "1025"))
+    MAIL_USERNAME = os.environ.get("SMTP_USER", "")
+    MAIL_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    MAIL_USE_TLS = os.environ.get("SMTP_USE_TLS", "").lower() in {"1", "true", "yes", "on"}
 
     @property
     def CELERY(self):  # noqa: N802 (Flask reads upper-case names)

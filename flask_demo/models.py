@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from flask_demo.extensions import db
+from shared_tasks.snippets import expiry_time
+
+
+def utcnow() -> datetime:
+    """Naive UTC: SQLite keeps no time zone, so every stored time is UTC without one."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class User(UserMixin, db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    username = db.Column(db.String(150), unique=True, nullable=False)
+    email = db.Column(db.String(254), unique=True, nullable=False)
+    password_hash = db.Column(db.String(256), nullable=False)
+    # Flask-Login refuses to log in a user whose is_active is False.
+    is_active = db.Column(db.Boolean, nullable=False, default=False)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+def new_slug() -> str:
+    return secrets.token_urlsafe(6)
+
+
+class Snippet(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(16), unique=True, nullable=False, default=new_slug)
+    title = db.Column(db.String(200), nullable=False, default="")
+    code = db.Column(db.Text, nullable=False)
+    expiration = db.Column(db.String(8), nullable=False, default="never")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # Stored and indexed, so both the 404 check and the sweep are one index range scan.
+    expires_at = db.Column(db.DateTime, nullable=True, index=True)
+
+    def __init__(self, **fields):
+        super().__init__(**fields)
+        self.created_at = self.created_at or utcnow()
+        self.expires_at = expiry_time(self.expiration or "never", self.created_at)
+
+    def __str__(self):
+        return self.title or f"Untitled snippet {self.slug}"
+
+    @staticmethod
+    def live(now: datetime | None = None):
+        """Snippets still visible: an expired one is gone before the sweep deletes it."""
+        now = now or utcnow()
+        return select(Snippet).where(or_(Snippet.expires_at.is_(None), Snippet.expires_at > now))
