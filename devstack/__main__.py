@@ -1,4 +1,4 @@
-"""Run a demo stack with one combined log: ``python -m devstack django``.
+"""Run a demo stack with one combined log: ``python -m devstack django|flask``.
 
 Starts the embedded broker (unless ``CELERY_BROKER_URL`` names another), prepares
 the database, then runs the web server, a worker with events, beat, Flower and
@@ -12,7 +12,9 @@ import secrets
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
+from typing import NamedTuple
 
 from honcho.manager import Manager
 
@@ -41,22 +43,51 @@ def flower_basic_auth() -> tuple[str, str | None]:
     return f"admin:{password}", password
 
 
-def django_stack(env: dict[str, str]) -> dict[str, list[str]]:
-    web_port = env.get("DJANGO_PORT", "8000")
-    celery = [PY, "-m", "celery", "-A", "django_demo"]
-    manage = [PY, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "1"], env=env, cwd=ROOT, check=True)
-    subprocess.run([*manage, "ensure_demo_admin"], env=env, cwd=ROOT, check=True)
+def celery_processes(app: str, env: dict[str, str], *beat_options: str) -> dict[str, list[str]]:
+    """Worker with events, beat, Flower on the loopback address: the same for both demos."""
+    celery = [PY, "-m", "celery", "-A", app]
+    hostname = f"--hostname={app.split('.')[0]}@%h"
     return {
-        "web": [*manage, "runserver", f"127.0.0.1:{web_port}"],
-        "worker": [*celery, "worker", "-E", "--loglevel=INFO", "--hostname=django@%h"],
-        "beat": [*celery, "beat", "--loglevel=INFO"],
+        "worker": [*celery, "worker", "-E", "--loglevel=INFO", hostname],
+        "beat": [*celery, "beat", "--loglevel=INFO", *beat_options],
         "flower": [*celery, "flower", "--address=127.0.0.1", f"--port={env['FLOWER_PORT']}"],
         "mail": [PY, "-m", "devstack.mailsink"],
     }
 
 
-STACKS = {"django": django_stack}
+def django_stack(env: dict[str, str]) -> dict[str, list[str]]:
+    manage = [PY, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "1"], env=env, cwd=ROOT, check=True)
+    subprocess.run([*manage, "ensure_demo_admin"], env=env, cwd=ROOT, check=True)
+    return {
+        "web": [*manage, "runserver", f"127.0.0.1:{env['WEB_PORT']}"],
+        **celery_processes("django_demo", env),
+    }
+
+
+def flask_stack(env: dict[str, str]) -> dict[str, list[str]]:
+    flask = [PY, "-m", "flask", "--app", "flask_demo"]
+    subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True)
+    schedule = str(VAR / "flask-celerybeat-schedule")
+    return {
+        "web": [*flask, "run", "--debug", "--host=127.0.0.1", f"--port={env['WEB_PORT']}"],
+        **celery_processes("flask_demo.make_celery", env, f"--schedule={schedule}"),
+    }
+
+
+class Stack(NamedTuple):
+    launch: Callable[[dict[str, str]], dict[str, list[str]]]
+    web_port_variable: str
+    web_port: str
+    flower_port: str
+    smtp_port: str
+
+
+#: Each stack's default ports differ, so both can run at the same time.
+STACKS = {
+    "django": Stack(django_stack, "DJANGO_PORT", "8000", "5555", "1025"),
+    "flask": Stack(flask_stack, "FLASK_PORT", "5000", "5556", "1026"),
+}
 
 
 def main(argv: list[str]) -> int:
@@ -64,24 +95,25 @@ def main(argv: list[str]) -> int:
         print(f"usage: python -m devstack {{{','.join(STACKS)}}}", file=sys.stderr)
         return 2
     name = argv[0]
+    stack = STACKS[name]
     env = dict(os.environ)
-    env.setdefault("FLOWER_PORT", "5555")
-    env.setdefault("SMTP_PORT", "1025")
+    env["WEB_PORT"] = env.get(stack.web_port_variable, stack.web_port)
+    env.setdefault("FLOWER_PORT", stack.flower_port)
+    env.setdefault("SMTP_PORT", stack.smtp_port)
     env["FLOWER_BASIC_AUTH"], new_password = flower_basic_auth()
     env["PYTHONUNBUFFERED"] = "1"  # lines reach the combined log as they are written
 
-    with ExitStack() as stack:
+    with ExitStack() as resources:
         if not env.get("CELERY_BROKER_URL"):
-            broker = stack.enter_context(EmbeddedRedis(socket_path(name).parent))
+            broker = resources.enter_context(EmbeddedRedis(socket_path(name).parent))
             env["CELERY_BROKER_URL"] = broker.url
-        processes = STACKS[name](env)
+        processes = stack.launch(env)
         manager = Manager()
         for process, command in processes.items():
             manager.add_process(process, shlex.join(command), env=env, cwd=str(ROOT))
         flower_user = env["FLOWER_BASIC_AUTH"].split(":", 1)[0]
         print(
-            f"\n  {name} demo    http://127.0.0.1:{env.get('DJANGO_PORT', '8000')}/"
-            f"  (admin at /admin/)\n"
+            f"\n  {name} demo    http://127.0.0.1:{env['WEB_PORT']}/\n"
             f"  Flower         http://127.0.0.1:{env['FLOWER_PORT']}/  user {flower_user!r}, "
             + (
                 f"password {new_password} (printed once, kept in var/)"

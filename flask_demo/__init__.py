@@ -10,6 +10,7 @@ from flask import Flask
 import shared_tasks
 from devstack import ROOT
 from flask_demo.config import CONFIGS
+from flask_demo.context import is_task_copy
 from flask_demo.extensions import celery, csrf, db, login_manager
 from flask_demo.models import User
 from flask_demo.site import FlaskSite
@@ -28,6 +29,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     login_manager.init_app(app)
     celery_app = celery.init_app(app)
     shared_tasks.install(celery_app, FlaskSite(app))
+
+    @app.before_request
+    def check_csrf():
+        # The original request was checked when it came in. Its copy in a task
+        # has no token to check: the token is a credential and never travels.
+        if app.config["WTF_CSRF_ENABLED"] and not is_task_copy():
+            csrf.protect(apply_exemptions=True)
 
     from flask_demo.views import bp
 

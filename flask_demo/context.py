@@ -17,6 +17,9 @@ from flask import has_app_context, has_request_context, request
 
 HEADER = "flask_request"
 
+#: Marks the WSGI environ of a request context rebuilt in a task.
+TASK_COPY = "celery_in_practice.task_copy"
+
 #: Headers worth having in a task; everything else, and above all Cookie,
 #: Authorization, Proxy-Authorization and API keys, never leaves the web process.
 ALLOWED_HEADERS = frozenset({"accept", "accept-language", "user-agent", "referer", "x-request-id"})
@@ -46,7 +49,18 @@ def rebuild(app, snap: dict):
         query_string=snap["query_string"],
         data=snap["form"] or None,
         headers=snap["headers"],
+        environ_overrides={TASK_COPY: True},
     )
+
+
+def is_task_copy() -> bool:
+    """Whether the request in context is a task's copy, not a request from a client.
+
+    Hooks that check what a client sent (a CSRF token, a session) ran on the
+    original request; the copy carries none of those credentials, so such hooks
+    should let it through.
+    """
+    return bool(request.environ.get(TASK_COPY))
 
 
 class ContextTask(Task):

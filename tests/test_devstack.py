@@ -85,8 +85,10 @@ class Browser:
 
     def post_form(self, path, data):
         _, page = self.get(path)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+        field, token = re.search(
+            r'name="(csrfmiddlewaretoken|csrf_token)"[^>]*value="([^"]+)"', page
+        ).groups()
+        body = urllib.parse.urlencode({**data, field: token}).encode()
         request = urllib.request.Request(self.base + path, body, headers={"Referer": self.base})
         try:
             with self.opener.open(request, timeout=10) as r:
@@ -110,23 +112,32 @@ def http_status(url, auth=None):
         return None
 
 
-def test_run_django_end_to_end(tmp_path):
-    """`make run-django` as a user meets it: sign up, get the mail, activate, Ctrl-C."""
+SIGN_UP = {
+    "django": {"password1": "correct-horse-battery", "password2": "correct-horse-battery"},
+    "flask": {"password": "correct-horse-battery", "password2": "correct-horse-battery"},
+}
+
+
+@pytest.mark.parametrize("name", ["django", "flask"])
+def test_run_stack_end_to_end(tmp_path, name):
+    """`make run-django` / `make run-flask` as a user meets them: sign up, get the mail,
+    activate, Ctrl-C."""
     var = tmp_path / "var"
-    ports = {"DJANGO_PORT": free_port(), "FLOWER_PORT": free_port(), "SMTP_PORT": free_port()}
+    web_port = "DJANGO_PORT" if name == "django" else "FLASK_PORT"
+    ports = {web_port: free_port(), "FLOWER_PORT": free_port(), "SMTP_PORT": free_port()}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "FLOWER_"))}
     env |= {k: str(v) for k, v in ports.items()} | {"DEMO_VAR_DIR": str(var)}
     env["FLOWER_BASIC_AUTH"] = "flower:s3cret-pass"
     log = (tmp_path / "stack.log").open("w")
     stack = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "django"],
+        [sys.executable, "-m", "devstack", name],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{ports['DJANGO_PORT']}"
+    base = f"http://127.0.0.1:{ports[web_port]}"
     flower = f"http://127.0.0.1:{ports['FLOWER_PORT']}"
     try:
 
@@ -149,12 +160,7 @@ def test_run_django_end_to_end(tmp_path):
         browser = Browser(base)
         status, page = browser.post_form(
             "/signup/",
-            {
-                "username": "ada",
-                "email": "ada@example.com",
-                "password1": "correct-horse-battery",
-                "password2": "correct-horse-battery",
-            },
+            {"username": "ada", "email": "ada@example.com", **SIGN_UP[name]},
         )
         assert status == 200 and "Check your mail" in page
 
@@ -177,7 +183,7 @@ def test_run_django_end_to_end(tmp_path):
     time.sleep(0.5)
     leftovers = subprocess.run(["pgrep", "-f", str(var)], capture_output=True, text=True).stdout
     assert leftovers == "", f"processes left behind: {leftovers}"
-    assert not (var / "django-redis" / "redis.sock").exists()
+    assert not (var / f"{name}-redis" / "redis.sock").exists()
 
 
 def test_settings_follow_the_environment():

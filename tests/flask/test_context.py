@@ -220,3 +220,25 @@ def test_celery_settings_follow_the_environment(monkeypatch):
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
     app = create_app("development")
     assert app.extensions["celery"].conf.broker_url == "redis://127.0.0.1:6379/9"
+
+
+def test_csrf_check_skips_only_a_tasks_copy_of_a_request():
+    from flask_wtf.csrf import CSRFError
+
+    from flask_demo.context import rebuild
+
+    app = create_app("testing", WTF_CSRF_ENABLED=True)
+    with app.test_request_context("/signup/", method="POST", data={"username": "ada"}):
+        with pytest.raises(CSRFError):
+            app.preprocess_request()
+    snap = {
+        "base_url": "http://localhost/",
+        "path": "/signup/",
+        "method": "POST",
+        "query_string": "",
+        "form": {"username": ["ada"]},
+        "headers": {},
+    }
+    with rebuild(app, snap):
+        assert app.preprocess_request() is None
+        assert request.form["username"] == "ada"
