@@ -14,7 +14,7 @@ from devstack.secret import dev_secret_key
 
 
 def celery_config(broker_url: str, result_backend: str) -> dict:
-    """The one CELERY mapping, overridable from CELERY_* variables."""
+    """The one CELERY mapping; string settings can be overridden from the environment."""
     config = {
         "broker_url": broker_url,
         "result_backend": result_backend,
@@ -44,9 +44,13 @@ def celery_config(broker_url: str, result_backend: str) -> dict:
         },
         "timezone": "UTC",
     }
-    for name, value in os.environ.items():
-        if name.startswith("CELERY_") and name[7:].lower() in config:
-            config[name[7:].lower()] = value
+    # Celery itself lets CELERY_BROKER_URL and CELERY_RESULT_BACKEND override any
+    # configuration, so CELERY_* wins over FLASK_CELERY_* for every setting here too.
+    for prefix in ("FLASK_CELERY_", "CELERY_"):
+        for name in config:
+            value = os.environ.get(prefix + name.upper())
+            if value is not None:
+                config[name] = value
     return config
 
 

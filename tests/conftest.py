@@ -22,6 +22,11 @@ from django_demo.celery import app as celery_app
 
 REQUIRE_BROKERS = os.environ.get("REQUIRE_BROKERS") == "1"
 
+# Celery reads these two over any configuration: the tests pick their brokers
+# themselves, so a developer's shell setting must not redirect them all.
+for variable in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+    os.environ.pop(variable, None)
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(tmp_path_factory):

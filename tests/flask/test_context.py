@@ -242,3 +242,13 @@ def test_csrf_check_skips_only_a_tasks_copy_of_a_request():
     with rebuild(app, snap):
         assert app.preprocess_request() is None
         assert request.form["username"] == "ada"
+
+
+def test_flask_celery_variables_and_celerys_own_precedence(monkeypatch):
+    monkeypatch.setenv("FLASK_CELERY_BROKER_URL", "redis://127.0.0.1:6379/8")
+    monkeypatch.setenv("FLASK_CELERY_RESULT_BACKEND", "rpc://")
+    conf = create_app("development").extensions["celery"].conf
+    assert (conf.broker_url, conf.result_backend) == ("redis://127.0.0.1:6379/8", "rpc://")
+    # Celery reads CELERY_BROKER_URL itself, over any configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
+    assert conf.broker_url == "redis://127.0.0.1:6379/9"
