@@ -18,7 +18,7 @@ from flask_demo.extensions import db
 from flask_demo.models import Snippet, User
 from flask_demo.tokens import make_token
 from shared_tasks import Mail
-from shared_tasks.mail import PURPOSES
+from shared_tasks.mail import feedback_context
 
 
 class FlaskSite:
@@ -45,13 +45,7 @@ class FlaskSite:
             )
 
     def feedback_mail(self, name, email, purpose, subject, message):
-        context = {
-            "name": name,
-            "email": email,
-            "purpose": dict(PURPOSES).get(purpose, purpose),
-            "subject": subject,
-            "message": message,
-        }
+        context = feedback_context(name, email, purpose, subject, message)
         return Mail(
             subject=render_template("mail/feedback_subject.txt", **context).strip(),
             body=render_template("mail/feedback_body.txt", **context),

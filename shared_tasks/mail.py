@@ -16,6 +16,18 @@ PURPOSES = [
     ("other", "Other"),
 ]
 
+
+def feedback_context(name: str, email: str, purpose: str, subject: str, message: str) -> dict:
+    """What both apps' feedback mail templates show: the purpose by its label."""
+    return {
+        "name": name,
+        "email": email,
+        "purpose": dict(PURPOSES).get(purpose, purpose),
+        "subject": subject,
+        "message": message,
+    }
+
+
 # A refused or unreachable SMTP server is worth retrying; a bad template is not.
 SMTP_ERRORS = (smtplib.SMTPException, OSError)
 

@@ -11,7 +11,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_demo.djangobin.models import Snippet
 from django_demo.djangobin.tokens import activation_token
 from shared_tasks import Mail
-from shared_tasks.mail import PURPOSES
+from shared_tasks.mail import feedback_context
 
 
 class DjangoSite:
@@ -34,13 +34,7 @@ class DjangoSite:
         )
 
     def feedback_mail(self, name, email, purpose, subject, message):
-        context = {
-            "name": name,
-            "email": email,
-            "purpose": dict(PURPOSES).get(purpose, purpose),
-            "subject": subject,
-            "message": message,
-        }
+        context = feedback_context(name, email, purpose, subject, message)
         return Mail(
             subject=render_to_string("djangobin/mail/feedback_subject.txt", context).strip(),
             body=render_to_string("djangobin/mail/feedback_body.txt", context),
