@@ -1,5 +1,7 @@
 """The local stack: embedded broker, SMTP sink, and `make run-django` end to end."""
 
+import base64
+import json
 import os
 import re
 import signal
@@ -97,19 +99,27 @@ class Browser:
             return e.code, e.read().decode()
 
 
-def http_status(url, auth=None):
+def http_get(url, auth=None):
+    """(status, body) of a GET, or (None, b"") when nothing answers."""
     request = urllib.request.Request(url)
     if auth:
-        import base64
-
         request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
     try:
-        with urllib.request.urlopen(request, timeout=5) as r:
-            return r.status
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.read()
     except urllib.error.HTTPError as e:
-        return e.code
+        return e.code, b""
     except OSError:
-        return None
+        return None, b""
+
+
+def http_status(url, auth=None):
+    return http_get(url, auth)[0]
+
+
+def http_json(url, auth=None):
+    status, body = http_get(url, auth)
+    return json.loads(body) if status == 200 else None
 
 
 SIGN_UP = {
@@ -150,8 +160,9 @@ def test_run_stack_end_to_end(tmp_path, name):
         assert http_status(flower + "/", auth="flower:wrong") == 401
 
         def worker_in_flower():
-            """the worker in Flower"""
-            return http_status(flower + "/api/workers?refresh=1", auth="flower:s3cret-pass") == 200
+            """the worker in Flower (remote control works on the embedded broker)"""
+            workers = http_json(flower + "/api/workers?refresh=1", auth="flower:s3cret-pass")
+            return any(worker.startswith(f"{name}") for worker in workers or {})
 
         wait_for(worker_in_flower, timeout=30, interval=0.5)
         cmdlines = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
