@@ -9,7 +9,7 @@ so two Flask apps in one process each get their own broker.
 from __future__ import annotations
 
 import celery
-from flask import Flask, appcontext_pushed, current_app
+from flask import Flask, appcontext_pushed
 
 from flask_demo.context import ContextTask
 
@@ -39,8 +39,3 @@ class FlaskCelery:
         celery_app.flask_app = app
         app.extensions["celery"] = celery_app
         return celery_app
-
-    @property
-    def app(self) -> celery.Celery:
-        """The Celery app of the Flask app in context."""
-        return current_app.extensions["celery"]

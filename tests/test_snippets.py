@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from django_demo.djangobin.models import Snippet
 from shared_tasks.snippets import EXPIRATION_CHOICES, expiry_time
+from tests.cases import BAD_SNIPPETS
 
 pytestmark = pytest.mark.django_db
 
@@ -58,17 +59,7 @@ def test_create_snippet_from_the_index_page(client):
     assert "print(&#x27;hi&#x27;)" in page.content.decode()
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        {"title": "no code", "code": "", "expiration": "1w"},
-        {"title": "bad choice", "code": "x", "expiration": "2d"},
-        {"title": "t" * 201, "code": "x", "expiration": "1w"},
-        {"title": "huge", "code": "x" * 100_001, "expiration": "1w"},
-        {},
-    ],
-    ids=["missing-code", "unknown-expiration", "title-too-long", "code-too-long", "empty"],
-)
+@BAD_SNIPPETS
 def test_bad_snippet_input_gives_form_errors_and_no_row(client, data):
     response = client.post("/", data)
     assert response.status_code == 200

@@ -14,6 +14,7 @@ from flask_demo.models import Snippet, User, utcnow
 from flask_demo.tokens import MAX_AGE, make_token
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
 from shared_tasks.snippets import delete_expired_snippets
+from tests.cases import BAD_SNIPPETS
 
 SIGNUP = {
     "username": "ada",
@@ -57,17 +58,7 @@ def test_create_and_view_a_snippet(client):
     assert page.status_code == 200 and b"print(&#39;hi&#39;)" in page.data
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        {"title": "x", "code": "", "expiration": "1w"},
-        {"title": "x", "code": "x", "expiration": "2d"},
-        {"title": "t" * 201, "code": "x", "expiration": "1w"},
-        {"title": "x", "code": "x" * 100_001, "expiration": "1w"},
-        {},
-    ],
-    ids=["missing-code", "unknown-expiration", "title-too-long", "code-too-long", "empty"],
-)
+@BAD_SNIPPETS
 def test_bad_snippet_input_gives_form_errors_and_no_row(client, data):
     response = client.post("/", data=data)
     assert response.status_code == 200 and b"errorlist" in response.data
