@@ -9,17 +9,19 @@ so two Flask apps in one process each get their own broker.
 from __future__ import annotations
 
 import celery
-from flask import Flask, appcontext_pushed
+from flask import Flask, appcontext_pushed, request_started
 
 from flask_demo.context import ContextTask
 
 
 @appcontext_pushed.connect
+@request_started.connect
 def make_current(sender: Flask, **extra) -> None:
-    """In a Flask app's context, its Celery app is the current one.
+    """In a Flask app's context, and in each of its requests, its Celery app is current.
 
     ``@shared_task`` proxies send through the current Celery app, so a view, a
     CLI command or a test of one Flask app never sends through another's broker.
+    Requests too: a request reuses an app context that is already pushed.
     """
     celery_app = sender.extensions.get("celery")
     if isinstance(celery_app, celery.Celery):

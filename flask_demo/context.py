@@ -63,18 +63,22 @@ def is_task_copy() -> bool:
     return bool(request.environ.get(TASK_COPY))
 
 
-class ContextTask(Task):
-    abstract = True
+def with_snapshot(options: dict) -> dict:
+    """Send options with the current request's snapshot added to the headers, if any.
 
+    Headers already there win: a retry re-sends the snapshot it was given.
+    """
+    if has_request_context():
+        options["headers"] = {HEADER: snapshot(), **(options.get("headers") or {})}
+    return options
+
+
+class ContextTask(Task):
     def apply_async(self, args=None, kwargs=None, **options):
-        if has_request_context():
-            options["headers"] = {HEADER: snapshot(), **(options.get("headers") or {})}
-        return super().apply_async(args, kwargs, **options)
+        return super().apply_async(args, kwargs, **with_snapshot(options))
 
     def apply(self, args=None, kwargs=None, **options):
-        if has_request_context():
-            options["headers"] = {HEADER: snapshot(), **(options.get("headers") or {})}
-        return super().apply(args, kwargs, **options)
+        return super().apply(args, kwargs, **with_snapshot(options))
 
     def _request_snapshot(self) -> dict | None:
         # A worker merges custom headers into the request; apply() keeps them apart.

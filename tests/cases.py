@@ -1,4 +1,4 @@
-"""Bad input both demos must refuse the same way (their tests share these cases)."""
+"""Input both demos' tests share: the same forms, the same bad input refused."""
 
 import pytest
 
@@ -13,3 +13,11 @@ BAD_SNIPPETS = pytest.mark.parametrize(
     ],
     ids=["missing-code", "unknown-expiration", "title-too-long", "code-too-long", "empty"],
 )
+
+CONTACT = {
+    "name": "Grace",
+    "email": "grace@example.com",
+    "purpose": "bug",
+    "subject": "Snippets vanish",
+    "message": "My snippet expired & disappeared <early>?",
+}

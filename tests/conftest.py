@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import socket
 import time
+from types import SimpleNamespace
+from unittest import mock
 from urllib.parse import urlsplit
 
 import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for start_worker)
@@ -19,6 +21,7 @@ from celery.contrib.testing.worker import start_worker
 
 from devstack.broker import REAL_BROKERS, EmbeddedRedis, server_answers
 from django_demo.celery import app as celery_app
+from shared_tasks.mail import send_activation_mail, send_feedback_mail
 
 REQUIRE_BROKERS = os.environ.get("REQUIRE_BROKERS") == "1"
 
@@ -55,6 +58,24 @@ def broker_url(request):
             pytest.fail(f"{reason}, and REQUIRE_BROKERS=1 forbids skipping")
         pytest.skip(reason)
     return url
+
+
+@pytest.fixture(autouse=True)
+def django_celery_app_is_current():
+    """Shared tasks send through Celery's *current* app, a per-thread setting that
+    any earlier test may have moved (a Flask app context makes its own app current).
+    Each test starts from the Django demo's; the Flask fixtures then push their own."""
+    celery_app.set_current()
+
+
+@pytest.fixture
+def queued():
+    """The mail tasks' ``delay`` mocked: what a Django view enqueued, as calls."""
+    with (
+        mock.patch.object(send_activation_mail, "delay") as activation,
+        mock.patch.object(send_feedback_mail, "delay") as feedback,
+    ):
+        yield SimpleNamespace(activation=activation, feedback=feedback)
 
 
 def use_broker(app, url: str) -> None:

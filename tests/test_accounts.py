@@ -1,6 +1,7 @@
 """Sign-up, activation mail, activation link, log-in and log-out."""
 
 import re
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -22,13 +23,6 @@ GOOD = {
 }
 
 
-@pytest.fixture
-def sent():
-    """The activation tasks a view enqueued, as (args, kwargs)."""
-    with mock.patch.object(send_activation_mail, "delay") as delay:
-        yield delay
-
-
 def sign_up(client, django_capture_on_commit_callbacks, **changes):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post("/signup/", {**GOOD, **changes})
@@ -41,14 +35,14 @@ def activation_link(mailoutbox):
 
 
 def test_sign_up_creates_an_inactive_user_and_sends_the_mail_on_commit(
-    client, sent, django_capture_on_commit_callbacks
+    client, queued, django_capture_on_commit_callbacks
 ):
     response, callbacks = sign_up(client, django_capture_on_commit_callbacks)
     user = User.objects.get(username="ada")
     assert response.status_code == 200 and b"Check your mail" in response.content
     assert not user.is_active
     assert len(callbacks) == 1  # enqueued on commit, not before
-    sent.assert_called_once_with(user.pk, "http://testserver/")
+    queued.activation.assert_called_once_with(user.pk, "http://testserver/")
 
 
 def test_activation_link_activates_once_and_logs_in(client, mailoutbox):
@@ -102,9 +96,7 @@ def test_bad_activation_links_give_a_clear_page(client, make_path):
 def test_expired_activation_link(client, settings):
     user = User.objects.create_user("ada", "ada@example.com", "pw", is_active=False)
     token = activation_token.make_token(user)
-    later = activation_token._now() + __import__("datetime").timedelta(
-        seconds=settings.PASSWORD_RESET_TIMEOUT + 1
-    )
+    later = activation_token._now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 1)
     with mock.patch.object(type(activation_token), "_now", return_value=later):
         response = client.get(f"/activate/{uid(user)}/{token}/")
     assert response.status_code == 400
@@ -134,13 +126,13 @@ def test_expired_activation_link(client, settings):
     ],
 )
 def test_bad_sign_up_gives_form_errors_and_writes_nothing(
-    client, sent, django_capture_on_commit_callbacks, changes, field
+    client, queued, django_capture_on_commit_callbacks, changes, field
 ):
     response, _ = sign_up(client, django_capture_on_commit_callbacks, **changes)
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert not User.objects.exists()
-    sent.assert_not_called()
+    queued.activation.assert_not_called()
 
 
 @pytest.mark.parametrize(
@@ -148,12 +140,12 @@ def test_bad_sign_up_gives_form_errors_and_writes_nothing(
     [{"email": "other@example.com"}, {"username": "other", "email": "ADA@example.com"}],
     ids=["duplicate-username", "duplicate-email"],
 )
-def test_duplicates_are_refused(client, sent, django_capture_on_commit_callbacks, changes):
+def test_duplicates_are_refused(client, queued, django_capture_on_commit_callbacks, changes):
     User.objects.create_user("ada", "ada@example.com", "pw")
     response, _ = sign_up(client, django_capture_on_commit_callbacks, **changes)
     assert response.status_code == 200 and response.context["form"].errors
     assert User.objects.count() == 1
-    sent.assert_not_called()
+    queued.activation.assert_not_called()
 
 
 def test_sign_up_without_csrf_token_is_refused():

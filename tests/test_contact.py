@@ -1,35 +1,23 @@
-from unittest import mock
-
 import pytest
 
 from shared_tasks.mail import send_feedback_mail
+from tests.cases import CONTACT
 
 pytestmark = pytest.mark.django_db
-GOOD = {
-    "name": "Grace",
-    "email": "grace@example.com",
-    "purpose": "bug",
-    "subject": "Snippets vanish",
-    "message": "My snippet expired & disappeared <early>?",
-}
 
 
-@pytest.fixture
-def sent():
-    with mock.patch.object(send_feedback_mail, "delay") as delay:
-        yield delay
-
-
-def test_contact_form_enqueues_the_feedback_mail(client, sent, django_capture_on_commit_callbacks):
+def test_contact_form_enqueues_the_feedback_mail(
+    client, queued, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/contact/", GOOD)
+        response = client.post("/contact/", CONTACT)
     assert response.status_code == 302
-    sent.assert_called_once_with(**GOOD)
+    queued.feedback.assert_called_once_with(**CONTACT)
 
 
 def test_feedback_mail_goes_to_the_admins_with_reply_to(mailoutbox, settings):
     settings.ADMINS = [("One", "one@example.com"), ("Two", "two@example.com")]
-    assert send_feedback_mail.apply(kwargs=GOOD).get() == "sent"
+    assert send_feedback_mail.apply(kwargs=CONTACT).get() == "sent"
     (mail,) = mailoutbox
     assert mail.to == ["one@example.com", "two@example.com"]
     assert mail.reply_to == ["grace@example.com"]
@@ -67,10 +55,10 @@ def test_feedback_mail_goes_to_the_admins_with_reply_to(mailoutbox, settings):
     ],
 )
 def test_bad_contact_input_gives_a_form_error_and_sends_nothing(
-    client, sent, django_capture_on_commit_callbacks, changes, field
+    client, queued, django_capture_on_commit_callbacks, changes, field
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/contact/", {**GOOD, **changes})
+        response = client.post("/contact/", {**CONTACT, **changes})
     assert response.status_code == 200
     assert field in response.context["form"].errors
-    sent.assert_not_called()
+    queued.feedback.assert_not_called()

@@ -10,16 +10,10 @@ from celery import states
 from devstack.mailsink import serve
 from django_demo.djangobin.site import DjangoSite
 from shared_tasks.mail import MAIL_RETRY, send_feedback_mail
+from tests.cases import CONTACT
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
-FEEDBACK = {
-    "name": "G",
-    "email": "g@example.com",
-    "purpose": "other",
-    "subject": "s",
-    "message": "m",
-}
 
 
 @pytest.fixture
@@ -33,11 +27,14 @@ def smtp(settings):
 def test_mail_goes_over_smtp_to_the_sink(smtp, tmp_path):
     sink = serve("127.0.0.1", smtp.EMAIL_PORT, tmp_path)
     try:
-        assert send_feedback_mail.apply(kwargs=FEEDBACK).get() == "sent"
+        assert send_feedback_mail.apply(kwargs=CONTACT).get() == "sent"
     finally:
         sink.stop()
     (saved,) = tmp_path.glob("*.eml")
-    assert message_from_bytes(saved.read_bytes())["Subject"] == "[Other] s (from G)"
+    assert (
+        message_from_bytes(saved.read_bytes())["Subject"]
+        == "[Bug report] Snippets vanish (from Grace)"
+    )
 
 
 def test_retry_policy_backs_off_on_smtp_errors():
@@ -57,7 +54,7 @@ def test_refused_connection_is_retried_until_smtp_returns(smtp, tmp_path):
         return real_send(self, mail)
 
     with mock.patch.object(DjangoSite, "send_mail", send_then_start_server):
-        result = send_feedback_mail.apply(kwargs=FEEDBACK)
+        result = send_feedback_mail.apply(kwargs=CONTACT)
     send_then_start_server.sink.stop()
     assert result.state == states.SUCCESS
     assert len(attempts) == 3
@@ -66,6 +63,6 @@ def test_refused_connection_is_retried_until_smtp_returns(smtp, tmp_path):
 
 def test_after_the_last_retry_the_failure_is_recorded(smtp):
     with mock.patch.object(send_feedback_mail, "max_retries", 2):
-        result = send_feedback_mail.apply(kwargs=FEEDBACK)
+        result = send_feedback_mail.apply(kwargs=CONTACT)
     assert result.state == states.FAILURE
     assert isinstance(result.result, ConnectionRefusedError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -14,20 +15,13 @@ from flask_demo.models import Snippet, User, utcnow
 from flask_demo.tokens import MAX_AGE, make_token
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
 from shared_tasks.snippets import delete_expired_snippets
-from tests.cases import BAD_SNIPPETS
+from tests.cases import BAD_SNIPPETS, CONTACT
 
 SIGNUP = {
     "username": "ada",
     "email": "ada@example.com",
     "password": "correct-horse-battery",
     "password2": "correct-horse-battery",
-}
-CONTACT = {
-    "name": "Grace",
-    "email": "grace@example.com",
-    "purpose": "bug",
-    "subject": "Snippets vanish",
-    "message": "My snippet expired & disappeared <early>?",
 }
 
 
@@ -125,9 +119,7 @@ def test_expired_activation_link(app, client):
     db.session.add(user)
     db.session.commit()
     token = make_token(user)
-    with mock.patch(
-        "itsdangerous.timed.time.time", return_value=__import__("time").time() + MAX_AGE + 5
-    ):
+    with mock.patch("itsdangerous.timed.time.time", return_value=time.time() + MAX_AGE + 5):
         response = client.get(f"/activate/{token}/")
     assert response.status_code == 400
     assert not db.session.get(User, user.id).is_active

@@ -70,6 +70,7 @@ def test_sweep_through_the_worker(stack):
         snippet.expires_at = when
         db.session.add(snippet)
     db.session.commit()
-    assert delete_expired_snippets.delay().get(timeout=15) == 1
+    with stack.app_context():  # as a CLI command would send it
+        assert delete_expired_snippets.delay().get(timeout=15) == 1
     db.session.expire_all()
     assert len(db.session.scalars(select(Snippet)).all()) == 1
