@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
-import click
 from flask import Flask
 
 import shared_tasks
 from devstack import ROOT
+from flask_demo.cli import init_db, worker
 from flask_demo.config import CONFIGS
 from flask_demo.context import is_task_copy
 from flask_demo.extensions import celery, csrf, db, login_manager
@@ -41,16 +41,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     app.register_blueprint(bp)
     app.cli.add_command(init_db)
+    app.cli.add_command(worker)
     return app
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
     return db.session.get(User, int(user_id))
-
-
-@click.command("init-db")
-def init_db():
-    """Create the database tables that do not exist yet."""
-    db.create_all()
-    click.echo("database ready")
