@@ -1,8 +1,8 @@
 """Run a demo stack with one combined log: ``python -m devstack django|flask``.
 
 Starts the embedded broker (unless ``CELERY_BROKER_URL`` names another), prepares
-the database, then runs the web server, a worker with events, beat, Flower and
-the SMTP sink under honcho. Ctrl-C stops them all, and the broker last.
+the database, then runs the web server, an autoreloading worker with events,
+beat, Flower and the SMTP sink under honcho. Ctrl-C stops them all, and the broker last.
 """
 
 from __future__ import annotations
@@ -43,12 +43,14 @@ def flower_basic_auth() -> tuple[str, str | None]:
     return f"admin:{password}", password
 
 
-def celery_processes(app: str, env: dict[str, str], *beat_options: str) -> dict[str, list[str]]:
-    """Worker with events, beat, Flower on the loopback address: the same for both demos."""
+def celery_processes(
+    app: str, env: dict[str, str], launcher: list[str], *beat_options: str
+) -> dict[str, list[str]]:
+    """The autoreloading worker with events, beat, Flower on the loopback address, mail."""
     celery = [PY, "-m", "celery", "-A", app]
     hostname = f"--hostname={app.split('.')[0]}@%h"
     return {
-        "worker": [*celery, "worker", "-E", "--loglevel=INFO", hostname],
+        "worker": [*launcher, "-E", "--loglevel=INFO", hostname],
         "beat": [*celery, "beat", "--loglevel=INFO", *beat_options],
         "flower": [*celery, "flower", "--address=127.0.0.1", f"--port={env['FLOWER_PORT']}"],
         "mail": [PY, "-m", "devstack.mailsink"],
@@ -61,7 +63,7 @@ def django_stack(env: dict[str, str]) -> dict[str, list[str]]:
     subprocess.run([*manage, "ensure_demo_admin"], env=env, cwd=ROOT, check=True)
     return {
         "web": [*manage, "runserver", f"127.0.0.1:{env['WEB_PORT']}"],
-        **celery_processes("django_demo", env),
+        **celery_processes("django_demo", env, [*manage, "runworker"]),
     }
 
 
@@ -71,7 +73,9 @@ def flask_stack(env: dict[str, str]) -> dict[str, list[str]]:
     schedule = str(VAR / "flask-celerybeat-schedule")
     return {
         "web": [*flask, "run", "--debug", "--host=127.0.0.1", f"--port={env['WEB_PORT']}"],
-        **celery_processes("flask_demo.make_celery", env, f"--schedule={schedule}"),
+        **celery_processes(
+            "flask_demo.make_celery", env, [*flask, "worker"], f"--schedule={schedule}"
+        ),
     }
 
 

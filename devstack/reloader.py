@@ -222,7 +222,8 @@ class Reloader:
                 if worker is last:
                     self.exit_code = code
             time.sleep(TICK_MS / 1000)
-        return self.exit_code
+        # A worker killed by signal N ends the launcher with 128 + N, as a shell reports it.
+        return 128 - self.exit_code if self.exit_code < 0 else self.exit_code
 
     def _on_stop_signal(self, signum, frame) -> None:
         if self.stop_requested.is_set():
