@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import roundtrip, sweep
+from bench import reload, roundtrip, sweep
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -28,6 +28,14 @@ def main() -> int:
         + table(sweep.HEADER, sweep.run()),
         f"**Task round trip** (`bench/roundtrip.py`, no-op task, {roundtrip.CALLS} calls):\n\n"
         + table(roundtrip.HEADER, roundtrip.run()),
+    ]
+    latency, safety = reload.run()
+    sections += [
+        f"**Reload latency** (`bench/reload.py`, embedded broker, {reload.EDITS} edits each; "
+        f"busy: every pool process running a {reload.BUSY_SECONDS:g} s task at the save):\n\n"
+        + table(reload.LATENCY_HEADER, latency),
+        "**A reload in the middle of 100 probes** (`bench/reload.py`; stale: sent after the "
+        "launcher saw the change, yet ran the old code):\n\n" + table(reload.SAFETY_HEADER, safety),
     ]
     text = "\n\n".join(sections) + "\n"
     RESULTS.write_text(text)

@@ -7,6 +7,7 @@ never to the checkout.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from celery import Celery
+from celery.exceptions import TimeoutError as CeleryTimeoutError
 
 from devstack import ROOT
 
@@ -193,15 +195,26 @@ class Client:
     def answer(self, timeout: float = 60) -> int:
         return self.send().get(timeout=timeout)
 
-    def wait_for_version(self, version: int, timeout: float = 60) -> float:
-        """Send probes until one answers ``version``; when that answer came."""
+    def wait_for_version(self, version: int, timeout: float = 60, patience: float = 5) -> float:
+        """Send probes until one answers ``version``; when that answer came.
+
+        A probe that gets no answer within ``patience`` seconds (held by a worker
+        that is going away) does not stop the measurement: another one is sent.
+        """
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.send().get(timeout=max(deadline - time.monotonic(), 0.1)) == version:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                answer = self.send().get(timeout=min(patience, max(left, 0.1)))
+            except CeleryTimeoutError:
+                continue
+            if answer == version:
                 return time.monotonic()
         raise TimeoutError(f"no probe answered version {version} within {timeout} s")
 
     def close(self) -> None:
+        # A result object unsubscribes from Redis when it is freed: free them all
+        # now, while the broker still answers.
+        gc.collect()
         self.app.close()
 
 
