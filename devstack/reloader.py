@@ -3,14 +3,16 @@
 It runs the worker command in a child process (its own process group), watches
 the project's packages through file-system events, and on a change:
 
-1. sends the running worker SIGTERM, so it stops taking tasks at once and
-   finishes the running ones (Celery's warm shutdown);
+1. asks the running worker to drain (SIGUSR2, see ``devstack.worker.Drain``): it
+   takes nothing new from that moment and shuts down warmly once its running
+   tasks are done;
 2. starts a fresh worker straight away, which takes the queue from there; with
    beat embedded (``-B``) it first waits for the old one to exit, so two beats
    never run side by side;
-3. escalates on a stopping worker that overruns the grace period: SIGQUIT (cold
-   shutdown, which puts the unfinished tasks back), then SIGKILL to its whole
-   process group, so no pool child is left behind.
+3. escalates on a stopping worker that overruns the grace period: SIGQUIT
+   (Celery's cold shutdown, which on the prefork pool terminates the unfinished
+   tasks and puts their messages back), then SIGKILL to its whole process group,
+   so no pool child is left behind.
 
 A worker that exits on its own with an error (a syntax error, a failed system
 check) is reported, and the next change starts a new one: no crash loop.
@@ -38,6 +40,8 @@ WATCHED_EXTENSIONS = (".html", ".txt")
 TICK_MS = 200
 #: A burst of saves closer together than this is one change.
 QUIET_MS = 50
+#: How long Celery's cold shutdown gets to put the unfinished tasks back.
+COLD_SHUTDOWN_SECONDS = 10.0
 
 
 def project_packages(module_names: Iterable[str]) -> list[Path]:
@@ -79,14 +83,14 @@ class WorkerProcess:
             self.stopping_since = time.monotonic()
             self._signal(DRAIN_SIGNAL)
 
-    def escalate(self, grace: float) -> None:
+    def escalate(self, grace: float, cold_shutdown: bool) -> None:
         if self.stopping_since is None:
             return
         late = time.monotonic() - self.stopping_since
-        if late >= 2 * grace:
+        if late >= grace + (COLD_SHUTDOWN_SECONDS if cold_shutdown else 0):
             say(f"Worker {self.pid} is still running; killing its process group.")
             self._signal(signal.SIGKILL, group=True)
-        elif late >= grace and not self.cold:
+        elif late >= grace and cold_shutdown and not self.cold:
             say(f"Worker {self.pid} did not stop within {grace:g} s: cold shutdown.")
             self.cold = True
             self._signal(signal.SIGQUIT)
@@ -94,7 +98,9 @@ class WorkerProcess:
     def hurry(self, grace: float) -> None:
         """Make the next escalation step due now (a second Ctrl-C)."""
         if self.stopping_since is not None:
-            self.stopping_since = time.monotonic() - (2 if self.cold else 1) * grace
+            self.stopping_since = (
+                time.monotonic() - grace - (COLD_SHUTDOWN_SECONDS if self.cold else 0)
+            )
 
     def poll(self) -> int | None:
         """The exit code once the worker has exited, after killing what it left behind."""
@@ -122,13 +128,15 @@ class Reloader:
         command: Sequence[str],
         paths: Sequence[Path],
         *,
-        grace: float = 10.0,
+        grace: float = 30.0,
         serial: bool = False,
+        cold_shutdown: bool = True,
     ):
         self.command = list(command)
         self.paths = list(paths)
         self.grace = grace
         self.serial = serial
+        self.cold_shutdown = cold_shutdown
         self.current: WorkerProcess | None = None
         self.retired: list[WorkerProcess] = []
         self.pending = False
@@ -191,7 +199,7 @@ class Reloader:
         """Reap, escalate, start a pending worker; True when the launcher should end."""
         for worker in list(self.retired):
             if worker.poll() is None:
-                worker.escalate(self.grace)
+                worker.escalate(self.grace, self.cold_shutdown)
             else:
                 self.retired.remove(worker)
         if self.current is not None and (code := self.current.poll()) is not None:
@@ -216,7 +224,7 @@ class Reloader:
         while self.retired:
             for worker in list(self.retired):
                 if (code := worker.poll()) is None:
-                    worker.escalate(self.grace)
+                    worker.escalate(self.grace, self.cold_shutdown)
                     continue
                 self.retired.remove(worker)
                 if worker is last:

@@ -84,7 +84,7 @@ GRACE = Option(
     "Seconds a stopping worker gets to finish its tasks (warm shutdown), and then again "
     "after a cold shutdown, before its process group is killed.",
     type=float,
-    default=10.0,
+    default=30.0,
 )
 
 
@@ -101,6 +101,16 @@ def worker_argv(options: Mapping[str, Any]) -> list[str]:
         elif value is not None:
             argv.append(f"{option.flags[-1]}={value}")
     return argv
+
+
+def cold_shutdown_works(options: Mapping[str, Any]) -> bool:
+    """Whether Celery's cold shutdown can stop this worker's tasks and put them back.
+
+    Only the prefork pool can: solo and threads run tasks in the worker's own
+    process, and Celery 5.7 cannot cancel them there (the solo pool has no
+    kill_job, and the error surfaces inside the running task, failing it).
+    """
+    return options.get("pool") in (None, "prefork")
 
 
 def banner(*details: str) -> str:

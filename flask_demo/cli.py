@@ -9,7 +9,15 @@ from flask.cli import with_appcontext
 from werkzeug._reloader import _get_args_for_reloading
 
 from devstack.reloader import Reloader, project_packages
-from devstack.worker import GRACE, NO_RELOAD, WORKER_OPTIONS, banner, run_worker, worker_argv
+from devstack.worker import (
+    GRACE,
+    NO_RELOAD,
+    WORKER_OPTIONS,
+    banner,
+    cold_shutdown_works,
+    run_worker,
+    worker_argv,
+)
 from flask_demo.extensions import db
 
 
@@ -46,5 +54,11 @@ def worker(no_reload: bool, grace: float, **options):
         # Werkzeug's own way to re-run this command line, as `flask run --reload` does.
         command = [*_get_args_for_reloading(), "--no-reload"]
         packages = project_packages([app.import_name, *celery_app.conf.imports])
-        code = Reloader(command, packages, grace=grace, serial=options["beat"]).run()
+        code = Reloader(
+            command,
+            packages,
+            grace=grace,
+            serial=options["beat"],
+            cold_shutdown=cold_shutdown_works(options),
+        ).run()
     sys.exit(code)

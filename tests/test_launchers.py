@@ -133,3 +133,17 @@ def test_with_beat_the_new_worker_waits_for_the_old_one(start, client):
     client.wait_for_version(2)
     assert busy.ready(), "two beats would have run side by side"
     assert running.stop() == 0
+
+
+def test_a_task_that_outruns_the_grace_period_is_put_back_and_runs_on_the_new_code(start, client):
+    copy, running = start("django", "prefork", "-c", "2", "--grace", "1")
+    assert client.answer() == 1
+    busy, number = client.send(seconds=8), client.sent
+    time.sleep(0.5)
+    copy.write_probe(2)
+    client.wait_for_version(2)
+    running.wait_for_line("cold shutdown")
+    assert busy.get(timeout=60) == 2
+    assert [version for n, version in copy.executions() if n == number] == [2]
+    assert running.find("killing its process group") is None
+    assert running.stop() == 0

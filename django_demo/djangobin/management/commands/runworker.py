@@ -15,7 +15,15 @@ from django.db import connections
 from django.utils import autoreload
 
 from devstack.reloader import Reloader, project_packages
-from devstack.worker import GRACE, NO_RELOAD, WORKER_OPTIONS, banner, run_worker, worker_argv
+from devstack.worker import (
+    GRACE,
+    NO_RELOAD,
+    WORKER_OPTIONS,
+    banner,
+    cold_shutdown_works,
+    run_worker,
+    worker_argv,
+)
 from django_demo import celery_app
 
 
@@ -43,7 +51,11 @@ class Command(BaseCommand):
                 *celery_app.conf.imports,
             ]
             reloader = Reloader(
-                command, project_packages(modules), grace=options["grace"], serial=options["beat"]
+                command,
+                project_packages(modules),
+                grace=options["grace"],
+                serial=options["beat"],
+                cold_shutdown=cold_shutdown_works(options),
             )
             code = reloader.run()
         if code:
