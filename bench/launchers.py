@@ -96,7 +96,9 @@ class Running:
     """A launcher process, its output kept line by line with the time it arrived."""
 
     def __init__(self, command: list[str], copy: ProjectCopy, broker_url: str, quiet=True):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "FLASK_"))}
+        # Nothing from the caller's configuration: the copy's own defaults, as a user has them.
+        prefixes = ("CELERY_", "FLASK_", "DJANGO_")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
         env.update(
             CELERY_BROKER_URL=broker_url,
             # Results in the broker's Redis, so a plain client can read them.

@@ -59,16 +59,22 @@ class Bench:
         command = launcher_command(LAUNCHERS[launcher], pool, *POOLS[pool], *options)
         return copy, Running(command, copy, self.broker.url)
 
+    def first_answer(self, running: Running) -> None:
+        try:
+            assert self.client.answer() == 1
+        except CeleryTimeoutError:
+            raise RuntimeError(f"the worker did not answer:\n{running.output()}") from None
+
     def cold_start(self, pool: str) -> float:
         copy, running = self.start("runworker", pool, "--no-reload")
-        assert self.client.answer() == 1
+        self.first_answer(running)
         seconds = time.monotonic() - running.started
         running.stop()
         return seconds
 
     def reload_latencies(self, launcher: str, pool: str, busy: bool) -> list[float]:
         copy, running = self.start(launcher, pool)
-        assert self.client.answer() == 1
+        self.first_answer(running)
         latencies = []
         for version in range(2, EDITS + 2):
             tasks = []
@@ -87,7 +93,7 @@ class Bench:
 
     def safety(self, launcher: str, pool: str) -> tuple[int, ...]:
         copy, running = self.start(launcher, pool)
-        assert self.client.answer() == 1
+        self.first_answer(running)
         first = self.client.sent + 1
         results = [self.client.send(0.02) for _ in range(50)]
         saved = time.monotonic()
