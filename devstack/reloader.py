@@ -32,7 +32,7 @@ from pathlib import Path
 
 import watchfiles
 
-from devstack.worker import DRAIN_SIGNAL
+from devstack.worker import DRAIN_SIGNAL, cold_shutdown_works
 
 #: Templates are part of the code when the worker renders them (mail bodies).
 WATCHED_EXTENSIONS = (".html", ".txt")
@@ -143,9 +143,6 @@ class Reloader:
         self.exit_code = 0
         self.stop_requested = threading.Event()
 
-    def watch_filter(self) -> watchfiles.PythonFilter:
-        return watchfiles.PythonFilter(extra_extensions=WATCHED_EXTENSIONS)
-
     def run(self) -> int:
         """Supervise until Ctrl-C or SIGTERM; return the worker's exit code."""
         previous = {
@@ -158,7 +155,7 @@ class Reloader:
             self.current = WorkerProcess(self.command)
             for changes in watchfiles.watch(
                 *self.paths,
-                watch_filter=self.watch_filter(),
+                watch_filter=watchfiles.PythonFilter(extra_extensions=WATCHED_EXTENSIONS),
                 step=QUIET_MS,
                 rust_timeout=TICK_MS,
                 yield_on_timeout=True,
@@ -240,3 +237,19 @@ class Reloader:
             return
         say(f"{signal.Signals(signum).name}: stopping the worker (again to hurry it).")
         self.stop_requested.set()
+
+
+def run_reloading(command: Sequence[str], modules: Iterable[str], options: dict) -> int:
+    """What both launchers do: run ``command --no-reload`` under a reloader.
+
+    ``command`` is the launcher's own command line, as the framework rebuilds
+    it for its reloader; ``modules`` say whose packages to watch.
+    """
+    reloader = Reloader(
+        [*command, "--no-reload"],
+        project_packages(modules),
+        grace=options["grace"],
+        serial=options["beat"],
+        cold_shutdown=cold_shutdown_works(options),
+    )
+    return reloader.run()

@@ -88,6 +88,10 @@ GRACE = Option(
 )
 
 
+#: Everything ``runworker`` and ``flask worker`` accept.
+LAUNCHER_OPTIONS = (*WORKER_OPTIONS, NO_RELOAD, GRACE)
+
+
 def worker_argv(options: Mapping[str, Any]) -> list[str]:
     """``celery worker`` arguments from the parsed options (argparse's or click's)."""
     # Mingle asks the other workers for revoked ids and clocks and waits a full
@@ -113,10 +117,11 @@ def cold_shutdown_works(options: Mapping[str, Any]) -> bool:
     return options.get("pool") in (None, "prefork")
 
 
-def banner(*details: str) -> str:
+def banner(app: Celery, *details: str) -> str:
     """What ``runserver`` prints on start, for a worker: when, what, and how to quit."""
     now = datetime.now().strftime("%B %d, %Y - %X")
-    return "\n".join((now, *details, "Quit the worker with CONTROL-C."))
+    starting = f"Starting Celery worker for {app.main!r} on {app.conf.broker_url}"
+    return "\n".join((now, *details, starting, "Quit the worker with CONTROL-C."))
 
 
 #: What the launcher sends to retire a worker: drain, then shut down warmly.
@@ -161,6 +166,7 @@ class Drain(bootsteps.StartStopStep):
         super().__init__(consumer, **kwargs)
 
     def start(self, consumer):
+        self.consumer_cancelled = False  # a reconnection brings a new task consumer
         # Tasks.start rebuilds the strategies on every (re)connection; this step
         # starts after it each time, so the guard is always in place.
         for name, strategy in consumer.strategies.items():

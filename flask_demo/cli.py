@@ -8,16 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug._reloader import _get_args_for_reloading
 
-from devstack.reloader import Reloader, project_packages
-from devstack.worker import (
-    GRACE,
-    NO_RELOAD,
-    WORKER_OPTIONS,
-    banner,
-    cold_shutdown_works,
-    run_worker,
-    worker_argv,
-)
+from devstack.worker import LAUNCHER_OPTIONS, banner, run_worker, worker_argv
 from flask_demo.extensions import db
 
 
@@ -30,7 +21,7 @@ def init_db():
 
 
 def worker_options(command):
-    for option in reversed((*WORKER_OPTIONS, NO_RELOAD, GRACE)):
+    for option in reversed(LAUNCHER_OPTIONS):
         command = option.click_option()(command)
     return command
 
@@ -38,27 +29,17 @@ def worker_options(command):
 @click.command("worker")
 @worker_options
 @with_appcontext
-def worker(no_reload: bool, grace: float, **options):
+def worker(**options):
     """Run a Celery worker for this app, restarted on each code change."""
     app = current_app._get_current_object()
     celery_app = app.extensions["celery"]
-    if no_reload:
-        click.echo(
-            banner(
-                f"Flask version {version('flask')}, app {app.import_name!r}",
-                f"Starting Celery worker for {celery_app.main!r} on {celery_app.conf.broker_url}",
-            )
-        )
-        code = run_worker(celery_app, worker_argv(options))
-    else:
-        # Werkzeug's own way to re-run this command line, as `flask run --reload` does.
-        command = [*_get_args_for_reloading(), "--no-reload"]
-        packages = project_packages([app.import_name, *celery_app.conf.imports])
-        code = Reloader(
-            command,
-            packages,
-            grace=grace,
-            serial=options["beat"],
-            cold_shutdown=cold_shutdown_works(options),
-        ).run()
-    sys.exit(code)
+    if options["no_reload"]:
+        click.echo(banner(celery_app, f"Flask version {version('flask')}, app {app.import_name!r}"))
+        sys.exit(run_worker(celery_app, worker_argv(options)))
+    # Imported here: every process that builds the app loads this module, and
+    # only the launcher needs the file watcher.
+    from devstack.reloader import run_reloading
+
+    # Werkzeug's own way to re-run this command line, as `flask run --reload` does.
+    modules = [app.import_name, *celery_app.conf.imports]
+    sys.exit(run_reloading(_get_args_for_reloading(), modules, options))

@@ -66,11 +66,10 @@ def test_a_reload_under_load_loses_duplicates_and_misroutes_nothing(start, clien
     first = client.sent + 1
     before = [client.send(seconds=0.02) for _ in range(50)]
     copy.write_probe(2)
-    detected = running.wait_for_line("changed, reloading.")
+    running.wait_for_line("changed, reloading.")
     # Every probe from here on was sent after the launcher saw the change.
     fresh_from = client.sent + 1
     after = [client.send(seconds=0.02) for _ in range(50)]
-    assert detected < time.monotonic()
     answers = [result.get(timeout=60) for result in before + after]
     assert all(answer == 2 for answer in answers[50:])
     sent = range(first, client.sent + 1)

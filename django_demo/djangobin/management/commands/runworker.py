@@ -14,16 +14,8 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 from django.utils import autoreload
 
-from devstack.reloader import Reloader, project_packages
-from devstack.worker import (
-    GRACE,
-    NO_RELOAD,
-    WORKER_OPTIONS,
-    banner,
-    cold_shutdown_works,
-    run_worker,
-    worker_argv,
-)
+from devstack.reloader import run_reloading
+from devstack.worker import LAUNCHER_OPTIONS, banner, run_worker, worker_argv
 from django_demo import celery_app
 
 
@@ -35,7 +27,7 @@ class Command(BaseCommand):
     suppressed_base_arguments = {"--verbosity", "--traceback"}
 
     def add_arguments(self, parser):
-        for option in (*WORKER_OPTIONS, NO_RELOAD, GRACE):
+        for option in LAUNCHER_OPTIONS:
             parser.add_argument(*option.flags, **option.argparse_kwargs())
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
@@ -43,21 +35,13 @@ class Command(BaseCommand):
         if options["no_reload"]:
             code = self.inner_run(**options)
         else:
-            # Django's own way to re-run this command line (python -m, -W, -X kept).
-            command = [*autoreload.get_child_arguments(), "--no-reload"]
             modules = [
                 settings.SETTINGS_MODULE,
                 *(config.name for config in apps.get_app_configs()),
                 *celery_app.conf.imports,
             ]
-            reloader = Reloader(
-                command,
-                project_packages(modules),
-                grace=options["grace"],
-                serial=options["beat"],
-                cold_shutdown=cold_shutdown_works(options),
-            )
-            code = reloader.run()
+            # Django's own way to re-run this command line (python -m, -W, -X kept).
+            code = run_reloading(autoreload.get_child_arguments(), modules, options)
         if code:
             sys.exit(code)
 
@@ -71,9 +55,9 @@ class Command(BaseCommand):
             connection.close()
         self.stdout.write(
             banner(
+                celery_app,
                 f"Django version {django.get_version()}, "
                 f"using settings {settings.SETTINGS_MODULE!r}",
-                f"Starting Celery worker for {celery_app.main!r} on {celery_app.conf.broker_url}",
             )
         )
         return run_worker(celery_app, worker_argv(options))
