@@ -40,7 +40,13 @@ def celery_config(broker_url: str, result_backend: str) -> dict:
             "delete-expired-snippets": {
                 "task": "shared_tasks.snippets.delete_expired_snippets",
                 "schedule": crontab(minute=0, hour=0),
-            }
+            },
+            "relay-outbox": {
+                "task": "shared_tasks.outbox.relay_outbox",
+                "schedule": 60,
+                # While no worker runs, relays queue up; each is stale after its minute.
+                "options": {"expires": 60},
+            },
         },
         "timezone": "UTC",
     }

@@ -58,3 +58,13 @@ class Snippet(db.Model):
         """Snippets still visible: an expired one is gone before the sweep deletes it."""
         now = now or utcnow()
         return select(Snippet).where(or_(Snippet.expires_at.is_(None), Snippet.expires_at > now))
+
+
+class OutboxMessage(db.Model):
+    """A task message written with the rows it is about (see ``shared_tasks.outbox``)."""
+
+    # The task id the message is sent with, so its result row can be found.
+    id = db.Column(db.String(36), primary_key=True)
+    task = db.Column(db.String(200), nullable=False)
+    kwargs = db.Column(db.JSON, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)

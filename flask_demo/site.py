@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import smtplib
 from contextlib import nullcontext
-from datetime import UTC
+from datetime import UTC, timedelta
 from email.message import EmailMessage
 
 from flask import Flask, has_request_context, render_template, url_for
 from sqlalchemy import delete, select
 
 from flask_demo.extensions import db
-from flask_demo.models import Snippet, User
+from flask_demo.models import OutboxMessage, Snippet, User, utcnow
 from flask_demo.tokens import make_token
 from shared_tasks import Mail
 from shared_tasks.mail import feedback_context
+from shared_tasks.outbox import Message
 
 
 class FlaskSite:
@@ -82,3 +83,20 @@ class FlaskSite:
         deleted = db.session.execute(delete(Snippet).where(Snippet.id.in_(batch))).rowcount
         db.session.commit()
         return deleted
+
+    def outbox_add(self, message):
+        db.session.add(OutboxMessage(id=message.id, task=message.task, kwargs=message.kwargs))
+
+    def outbox_pending(self, older_than, limit):
+        cutoff = utcnow() - timedelta(seconds=older_than)
+        rows = db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.created_at <= cutoff)
+            .order_by(OutboxMessage.created_at)
+            .limit(limit)
+        )
+        return [Message(row.task, row.kwargs, row.id) for row in rows]
+
+    def outbox_sent(self, message):
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.id == message.id))
+        db.session.commit()

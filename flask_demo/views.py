@@ -6,6 +6,7 @@ from flask_demo.extensions import db
 from flask_demo.forms import ContactForm, LoginForm, SignUpForm, SnippetForm
 from flask_demo.models import Snippet, User
 from flask_demo.tokens import user_id_from
+from shared_tasks import outbox
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
 
 bp = Blueprint("bin", __name__)
@@ -40,10 +41,13 @@ def signup():
         user = User(username=form.username.data, email=form.email.data, is_active=False)
         user.set_password(form.password.data)
         db.session.add(user)
-        # Committed before the task is sent: a worker that picks it up at once
-        # must find the user.
+        db.session.flush()  # assigns user.id
+        # The message is committed with the user, and sent only after that
+        # commit: a worker that takes it at once finds the user, and a broker
+        # that is down delays the mail instead of failing the sign-up.
+        send = outbox.stage(send_activation_mail, user_id=user.id, site_url=request.url_root)
         db.session.commit()
-        send_activation_mail.delay(user.id, request.url_root)
+        send()
         return render_template("signup_done.html", email=user.email)
     return render_template("signup.html", form=form)
 
@@ -84,13 +88,16 @@ def logout():
 def contact():
     form = ContactForm()
     if form.validate_on_submit():
-        send_feedback_mail.delay(
+        send = outbox.stage(
+            send_feedback_mail,
             name=form.name.data,
             email=form.email.data,
             purpose=form.purpose.data,
             subject=form.subject.data,
             message=form.message.data,
         )
+        db.session.commit()
+        send()
         flash("Thank you: your message is on its way to the admins.")
         return redirect(url_for("bin.contact"))
     return render_template("contact.html", form=form)

@@ -8,6 +8,6 @@ parts (rendering, user lookup, the snippet query, the mail connection) to
 from shared_tasks.site import Mail, Site, install, site_for
 
 #: The modules a worker imports at start-up (Celery's ``imports`` setting).
-TASK_MODULES = ("shared_tasks.mail", "shared_tasks.snippets")
+TASK_MODULES = ("shared_tasks.mail", "shared_tasks.outbox", "shared_tasks.snippets")
 
 __all__ = ["TASK_MODULES", "Mail", "Site", "install", "site_for"]

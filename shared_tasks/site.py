@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from weakref import WeakKeyDictionary
 
 from celery import Celery
+
+if TYPE_CHECKING:
+    from shared_tasks.outbox import Message
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,15 @@ class Site(Protocol):
 
     def delete_expired_snippets(self, now: datetime, limit: int) -> int:
         """Delete at most ``limit`` snippets that expired at or before ``now``; return how many."""
+
+    def outbox_add(self, message: Message) -> None:
+        """Add ``message`` to the outbox within the current database transaction."""
+
+    def outbox_pending(self, older_than: float, limit: int) -> list[Message]:
+        """The oldest ``limit`` messages written more than ``older_than`` seconds ago."""
+
+    def outbox_sent(self, message: Message) -> None:
+        """Delete ``message``: the broker has it."""
 
 
 # Keyed by Celery app, not global: two apps in one process (the test suite, a

@@ -70,10 +70,10 @@ def django_celery_app_is_current():
 
 @pytest.fixture
 def queued():
-    """The mail tasks' ``delay`` mocked: what a Django view enqueued, as calls."""
+    """The mail tasks' ``apply_async`` mocked: what a Django view sent, as calls."""
     with (
-        mock.patch.object(send_activation_mail, "delay") as activation,
-        mock.patch.object(send_feedback_mail, "delay") as feedback,
+        mock.patch.object(send_activation_mail, "apply_async") as activation,
+        mock.patch.object(send_feedback_mail, "apply_async") as feedback,
     ):
         yield SimpleNamespace(activation=activation, feedback=feedback)
 
@@ -106,6 +106,14 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def unreachable(url: str) -> str:
+    """A URL of the same transport with no server behind it: the broker seen as down."""
+    parts = urlsplit(url)
+    if parts.scheme == "redis+socket":
+        return f"redis+socket:///nonexistent-{free_port()}/redis.sock"
+    return parts._replace(netloc=f"{parts.netloc.rsplit(':', 1)[0]}:{free_port()}").geturl()
 
 
 def wait_for(predicate, timeout: float = 15, interval: float = 0.05):

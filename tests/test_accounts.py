@@ -10,6 +10,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from django_demo.djangobin.models import OutboxMessage
 from django_demo.djangobin.tokens import activation_token
 from shared_tasks.mail import send_activation_mail
 
@@ -41,8 +42,11 @@ def test_sign_up_creates_an_inactive_user_and_sends_the_mail_on_commit(
     user = User.objects.get(username="ada")
     assert response.status_code == 200 and b"Check your mail" in response.content
     assert not user.is_active
-    assert len(callbacks) == 1  # enqueued on commit, not before
-    queued.activation.assert_called_once_with(user.pk, "http://testserver/")
+    assert len(callbacks) == 1  # sent on commit, not before
+    queued.activation.assert_called_once_with(
+        kwargs={"user_id": user.pk, "site_url": "http://testserver/"}, task_id=mock.ANY
+    )
+    assert not OutboxMessage.objects.exists()  # the broker took it
 
 
 def test_activation_link_activates_once_and_logs_in(client, mailoutbox):
@@ -131,7 +135,7 @@ def test_bad_sign_up_gives_form_errors_and_writes_nothing(
     response, _ = sign_up(client, django_capture_on_commit_callbacks, **changes)
     assert response.status_code == 200
     assert field in response.context["form"].errors
-    assert not User.objects.exists()
+    assert not User.objects.exists() and not OutboxMessage.objects.exists()
     queued.activation.assert_not_called()
 
 
@@ -144,7 +148,7 @@ def test_duplicates_are_refused(client, queued, django_capture_on_commit_callbac
     User.objects.create_user("ada", "ada@example.com", "pw")
     response, _ = sign_up(client, django_capture_on_commit_callbacks, **changes)
     assert response.status_code == 200 and response.context["form"].errors
-    assert User.objects.count() == 1
+    assert User.objects.count() == 1 and not OutboxMessage.objects.exists()
     queued.activation.assert_not_called()
 
 

@@ -1,3 +1,5 @@
+from unittest import mock
+
 import pytest
 
 from shared_tasks.mail import send_feedback_mail
@@ -12,7 +14,7 @@ def test_contact_form_enqueues_the_feedback_mail(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/contact/", CONTACT)
     assert response.status_code == 302
-    queued.feedback.assert_called_once_with(**CONTACT)
+    queued.feedback.assert_called_once_with(kwargs=CONTACT, task_id=mock.ANY)
 
 
 def test_feedback_mail_goes_to_the_admins_with_reply_to(mailoutbox, settings):

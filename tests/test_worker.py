@@ -13,23 +13,26 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
-from django_demo.djangobin.models import Snippet
+from django_demo.celery import app as celery_app
+from django_demo.djangobin.models import OutboxMessage, Snippet
+from shared_tasks.outbox import RELAY_AFTER_SECONDS, relay_outbox
 from shared_tasks.snippets import delete_expired_snippets
-from tests.conftest import wait_for
+from tests.cases import CONTACT
+from tests.conftest import unreachable, use_broker, wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 
 
+SIGNUP = {
+    "username": "ada",
+    "email": "ada@example.com",
+    "password1": "correct-horse-battery",
+    "password2": "correct-horse-battery",
+}
+
+
 def test_sign_up_to_activation_through_the_worker(worker, client, mailoutbox):
-    response = client.post(
-        "/signup/",
-        {
-            "username": "ada",
-            "email": "ada@example.com",
-            "password1": "correct-horse-battery",
-            "password2": "correct-horse-battery",
-        },
-    )
+    response = client.post("/signup/", SIGNUP)
     assert response.status_code == 200
 
     def activation_mail_arrived():
@@ -78,3 +81,39 @@ def test_sweep_through_the_worker_with_extended_result(worker):
     assert stored.task_name == "shared_tasks.snippets.delete_expired_snippets"
     assert "'batch_size': 500" in stored.task_kwargs
     assert stored.worker  # the extended result names the worker
+
+
+def test_sign_up_while_the_broker_is_down_mails_once_it_is_back(
+    worker, broker_url, client, mailoutbox
+):
+    use_broker(celery_app, unreachable(broker_url))
+    try:
+        response = client.post("/signup/", SIGNUP)
+        contact = client.post("/contact/", CONTACT)
+    finally:
+        use_broker(celery_app, broker_url)
+    # Both pages answered as usual; the account and both messages are kept.
+    assert response.status_code == 200 and b"Check your mail" in response.content
+    assert contact.status_code == 302
+    user = get_user_model().objects.get(username="ada")
+    assert sorted(OutboxMessage.objects.values_list("task", flat=True)) == [
+        "shared_tasks.mail.send_activation_mail",
+        "shared_tasks.mail.send_feedback_mail",
+    ]
+    assert mailoutbox == []
+
+    # The broker is back; beat's next relay run finds the messages old enough.
+    OutboxMessage.objects.update(
+        created_at=timezone.now() - timedelta(seconds=RELAY_AFTER_SECONDS + 1)
+    )
+    assert relay_outbox.delay().get(timeout=15) == 2
+
+    def both_mails():
+        """the activation and the feedback mail"""
+        return len(mailoutbox) == 2
+
+    wait_for(both_mails)
+    assert sorted(mail.to[0] for mail in mailoutbox) == ["ada@example.com", "admin@localhost"]
+    assert not OutboxMessage.objects.exists()
+    assert relay_outbox.delay().get(timeout=15) == 0  # nothing sent twice
+    assert not user.is_active

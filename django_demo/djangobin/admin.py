@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from django_demo.djangobin.models import Snippet
+from django_demo.djangobin.models import OutboxMessage, Snippet
 
 
 @admin.register(Snippet)
@@ -9,3 +9,11 @@ class SnippetAdmin(admin.ModelAdmin):
     list_filter = ("expiration",)
     search_fields = ("title", "slug")
     readonly_fields = ("slug", "created_at", "expires_at")
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Messages waiting for the broker: an empty list means every message went out."""
+
+    list_display = ("task", "id", "created_at")
+    readonly_fields = ("id", "task", "kwargs", "created_at")

@@ -45,3 +45,19 @@ class Snippet(models.Model):
 
     def get_absolute_url(self):
         return reverse("snippet", args=[self.slug])
+
+
+class OutboxMessage(models.Model):
+    """A task message written with the rows it is about (see ``shared_tasks.outbox``)."""
+
+    # The task id the message is sent with, so its result row can be found.
+    id = models.UUIDField(primary_key=True)
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.task} ({self.id})"

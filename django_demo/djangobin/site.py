@@ -1,17 +1,21 @@
 """The Django side of the shared tasks' interface (see ``shared_tasks.site``)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from django_demo.djangobin.models import Snippet
+from django_demo.djangobin.models import OutboxMessage, Snippet
 from django_demo.djangobin.tokens import activation_token
 from shared_tasks import Mail
 from shared_tasks.mail import feedback_context
+from shared_tasks.outbox import Message
 
 
 class DjangoSite:
@@ -53,3 +57,14 @@ class DjangoSite:
             return 0
         deleted, _ = Snippet.objects.filter(pk__in=batch).delete()
         return deleted
+
+    def outbox_add(self, message):
+        OutboxMessage.objects.create(id=message.id, task=message.task, kwargs=message.kwargs)
+
+    def outbox_pending(self, older_than, limit):
+        cutoff = timezone.now() - timedelta(seconds=older_than)
+        rows = OutboxMessage.objects.filter(created_at__lte=cutoff)[:limit]
+        return [Message(row.task, row.kwargs, str(row.id)) for row in rows]
+
+    def outbox_sent(self, message):
+        OutboxMessage.objects.filter(id=message.id).delete()

@@ -8,6 +8,7 @@ from django.utils.http import urlsafe_base64_decode
 from django_demo.djangobin.forms import ContactForm, SignUpForm, SnippetForm
 from django_demo.djangobin.models import Snippet
 from django_demo.djangobin.tokens import activation_token
+from shared_tasks import outbox
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
 
 
@@ -31,9 +32,13 @@ def signup(request):
     if form.is_valid():
         with transaction.atomic():
             user = form.save()
-            # Sent only once the user row is committed: a worker that picks the
-            # task up at once must find the user.
-            send_activation_mail.delay_on_commit(user.pk, request.build_absolute_uri("/"))
+            # The message is committed with the user, and sent only after that
+            # commit: a worker that takes it at once finds the user, and a broker
+            # that is down delays the mail instead of failing the sign-up.
+            send = outbox.stage(
+                send_activation_mail, user_id=user.pk, site_url=request.build_absolute_uri("/")
+            )
+            transaction.on_commit(send)
         return render(request, "djangobin/signup_done.html", {"email": user.email})
     return render(request, "registration/signup.html", {"form": form})
 
@@ -57,7 +62,8 @@ def activate(request, uidb64, token):
 def contact(request):
     form = ContactForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        send_feedback_mail.delay_on_commit(**form.cleaned_data)
+        with transaction.atomic():
+            transaction.on_commit(outbox.stage(send_feedback_mail, **form.cleaned_data))
         messages.success(request, "Thank you: your message is on its way to the admins.")
         return redirect("contact")
     return render(request, "djangobin/contact.html", {"form": form})

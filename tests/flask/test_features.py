@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flask_demo.extensions import db
-from flask_demo.models import Snippet, User, utcnow
+from flask_demo.models import OutboxMessage, Snippet, User, utcnow
 from flask_demo.tokens import MAX_AGE, make_token
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
 from shared_tasks.snippets import delete_expired_snippets
@@ -31,11 +31,11 @@ def count(model):
 
 @pytest.fixture
 def sent_tasks(app):
-    """The shared tasks' delay, on this Flask app's own Celery app, mocked."""
+    """The shared tasks' apply_async, on this Flask app's own Celery app, mocked."""
     tasks = app.extensions["celery"].tasks
     with (
-        mock.patch.object(tasks[send_activation_mail.name], "delay") as activation,
-        mock.patch.object(tasks[send_feedback_mail.name], "delay") as feedback,
+        mock.patch.object(tasks[send_activation_mail.name], "apply_async") as activation,
+        mock.patch.object(tasks[send_feedback_mail.name], "apply_async") as feedback,
     ):
         yield activation, feedback
 
@@ -90,7 +90,10 @@ def test_sign_up_creates_an_inactive_user_and_sends_the_mail(client, sent_tasks)
     user = db.session.scalar(select(User))
     assert response.status_code == 200 and b"Check your mail" in response.data
     assert not user.is_active and user.check_password(SIGNUP["password"])
-    sent_tasks[0].assert_called_once_with(user.id, "http://localhost/")
+    sent_tasks[0].assert_called_once_with(
+        kwargs={"user_id": user.id, "site_url": "http://localhost/"}, task_id=mock.ANY
+    )
+    assert count(OutboxMessage) == 0  # the broker took it
 
 
 def test_activation_link_activates_once_and_logs_in(app, client, outbox):
@@ -140,7 +143,7 @@ def test_expired_activation_link(app, client):
 def test_bad_sign_up_gives_form_errors_and_writes_nothing(client, sent_tasks, changes, message):
     response = client.post("/signup/", data={**SIGNUP, **changes})
     assert response.status_code == 200 and message in response.data
-    assert count(User) == 0
+    assert count(User) == 0 and count(OutboxMessage) == 0
     sent_tasks[0].assert_not_called()
 
 
@@ -191,7 +194,7 @@ def test_inactive_user_cannot_log_in_and_active_one_can(client):
 
 def test_contact_form_sends_the_feedback_mail(client, sent_tasks):
     assert client.post("/contact/", data=CONTACT).status_code == 302
-    sent_tasks[1].assert_called_once_with(**CONTACT)
+    sent_tasks[1].assert_called_once_with(kwargs=CONTACT, task_id=mock.ANY)
 
 
 def test_feedback_mail_goes_to_the_admins(app, outbox):

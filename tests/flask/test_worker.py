@@ -11,13 +11,21 @@ from sqlalchemy import select
 
 from flask_demo import create_app
 from flask_demo.extensions import db
-from flask_demo.models import Snippet, User, utcnow
+from flask_demo.models import OutboxMessage, Snippet, User, utcnow
 from flask_demo.site import FlaskSite
+from shared_tasks.outbox import RELAY_AFTER_SECONDS, relay_outbox
 from shared_tasks.snippets import delete_expired_snippets
-from tests.conftest import wait_for
+from tests.cases import CONTACT
+from tests.conftest import unreachable, use_broker, wait_for
 
 pytestmark = pytest.mark.broker
 MAILS = []
+SIGNUP = {
+    "username": "ada",
+    "email": "ada@example.com",
+    "password": "correct-horse-battery",
+    "password2": "correct-horse-battery",
+}
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +52,7 @@ def stack(broker_url, tmp_path_factory):
 def test_sign_up_to_activation_through_the_worker(stack):
     MAILS.clear()
     client = stack.test_client()
-    form = {
-        "username": "ada",
-        "email": "ada@example.com",
-        "password": "correct-horse-battery",
-        "password2": "correct-horse-battery",
-    }
-    response = client.post("/signup/", data=form, base_url="https://bin.example.org")
+    response = client.post("/signup/", data=SIGNUP, base_url="https://bin.example.org")
     assert response.status_code == 200
 
     def activation_mail():
@@ -74,3 +76,46 @@ def test_sweep_through_the_worker(stack):
         assert delete_expired_snippets.delay().get(timeout=15) == 1
     db.session.expire_all()
     assert len(db.session.scalars(select(Snippet)).all()) == 1
+
+
+def test_sign_up_while_the_broker_is_down_mails_once_it_is_back(stack, broker_url):
+    MAILS.clear()
+    celery_app = stack.extensions["celery"]
+    client = stack.test_client()
+    use_broker(celery_app, unreachable(broker_url))
+    try:
+        form = {**SIGNUP, "username": "bob", "email": "bob@example.com"}
+        response = client.post("/signup/", data=form, base_url="https://bin.example.org")
+        contact = client.post("/contact/", data=CONTACT)
+    finally:
+        use_broker(celery_app, broker_url)
+    # Both pages answered as usual; the account and both messages are kept.
+    assert response.status_code == 200 and b"Check your mail" in response.data
+    assert contact.status_code == 302
+    assert db.session.scalar(select(User).where(User.username == "bob")) is not None
+    pending = db.session.scalars(select(OutboxMessage)).all()
+    assert sorted(message.task for message in pending) == [
+        "shared_tasks.mail.send_activation_mail",
+        "shared_tasks.mail.send_feedback_mail",
+    ]
+    assert MAILS == []
+
+    # The broker is back; beat's next relay run finds the messages old enough.
+    for message in pending:
+        message.created_at = utcnow() - timedelta(seconds=RELAY_AFTER_SECONDS + 1)
+    db.session.commit()
+    with stack.app_context():  # as beat sends it: this app's Celery app is current
+        assert relay_outbox.delay().get(timeout=15) == 2
+
+    def both_mails():
+        """the activation and the feedback mail"""
+        return len(MAILS) == 2
+
+    wait_for(both_mails)
+    # Relayed outside any request, the link is built from the site URL the view stored.
+    (activation,) = [mail for mail in MAILS if mail.to == ["bob@example.com"]]
+    assert "https://bin.example.org/activate/" in activation.body
+    db.session.expire_all()
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+    with stack.app_context():
+        assert relay_outbox.delay().get(timeout=15) == 0  # nothing sent twice

@@ -1,0 +1,85 @@
+"""The outbox: task messages that survive a broker outage.
+
+Signing up changes two stores, the database (the new user) and the broker (the
+activation mail's task), and no transaction spans both. So a view writes the
+message into an outbox table in the same transaction as the user, and sends it
+after the commit. If the broker is down the row stays, the page still answers,
+and :func:`relay_outbox`, run by beat every minute, sends it once the broker is
+back. A message is deleted only after the broker took it: delivery is at least
+once (a crash between the two sends it again), which the mail tasks tolerate.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from uuid import uuid4
+
+from celery import Celery, Task, shared_task
+from kombu.exceptions import OperationalError
+
+from shared_tasks.site import site_for
+
+logger = logging.getLogger(__name__)
+
+#: The relay leaves younger messages to the view that wrote them: that view is
+#: sending them right after its commit, and a relay racing it would send twice.
+RELAY_AFTER_SECONDS = 30
+
+#: Messages per relay run: a long outage drains over several runs, none of them long.
+RELAY_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Message:
+    """One task message as an outbox row holds it; ``id`` becomes the task id."""
+
+    task: str
+    kwargs: dict
+    id: str = field(default_factory=lambda: str(uuid4()))
+
+
+def stage(task: Task, **kwargs) -> Callable[[], bool]:
+    """Write a message for ``task`` into the outbox, in the caller's transaction.
+
+    Returns the function that sends it: call it once that transaction has
+    committed (Django: ``transaction.on_commit``), so that a worker taking the
+    task at once finds the rows it is about.
+    """
+    app = task.app  # the app current now, whatever is current when the commit runs
+    message = Message(task.name, kwargs)
+    site_for(app).outbox_add(message)
+    return partial(deliver, app, message)
+
+
+def publish(app: Celery, message: Message) -> bool:
+    """Hand ``message`` to the broker; False if the broker cannot be reached."""
+    try:
+        # The registered task's apply_async, not send_task: an app's task class
+        # may add to the message (the Flask demo adds its request snapshot).
+        app.tasks[message.task].apply_async(kwargs=message.kwargs, task_id=message.id)
+    except OperationalError as error:
+        logger.warning("broker unreachable; %s stays in the outbox: %s", message.id, error)
+        return False
+    return True
+
+
+def deliver(app: Celery, message: Message) -> bool:
+    """Publish a committed message and drop its row, or leave it for the relay."""
+    if not publish(app, message):
+        return False
+    site_for(app).outbox_sent(message)
+    return True
+
+
+@shared_task(bind=True)
+def relay_outbox(self) -> int:
+    """Send what views could not send (the broker was down); return how many went out."""
+    sent = 0
+    for message in site_for(self.app).outbox_pending(RELAY_AFTER_SECONDS, RELAY_BATCH):
+        if not deliver(self.app, message):
+            break
+        sent += 1
+    return sent
