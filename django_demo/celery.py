@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from shared_tasks import worker_steps
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_demo.settings")
 
 app = Celery("django_demo")
@@ -11,3 +13,5 @@ app = Celery("django_demo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Finds tasks.py in each installed Django app.
 app.autodiscover_tasks()
+# A malformed message is refused instead of stopping the worker.
+worker_steps.install(app)

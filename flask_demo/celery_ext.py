@@ -12,6 +12,7 @@ import celery
 from flask import Flask, appcontext_pushed, request_started
 
 from flask_demo.context import ContextTask
+from shared_tasks import worker_steps
 
 
 @appcontext_pushed.connect
@@ -38,6 +39,8 @@ class FlaskCelery:
         # app context (see make_current), not whichever Flask app was created last.
         celery_app = celery.Celery(app.import_name, task_cls=ContextTask, set_as_current=False)
         celery_app.config_from_object(app.config["CELERY"])
+        # A malformed message is refused instead of stopping the worker.
+        worker_steps.install(celery_app)
         celery_app.flask_app = app
         app.extensions["celery"] = celery_app
         return celery_app

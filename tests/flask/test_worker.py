@@ -17,6 +17,7 @@ from shared_tasks.outbox import RELAY_AFTER_SECONDS, relay_outbox
 from shared_tasks.snippets import delete_expired_snippets
 from tests.cases import CONTACT
 from tests.conftest import unreachable, use_broker, wait_for
+from tests.test_hostile import message_count, put
 
 pytestmark = pytest.mark.broker
 MAILS = []
@@ -119,3 +120,11 @@ def test_sign_up_while_the_broker_is_down_mails_once_it_is_back(stack, broker_ur
     assert db.session.scalars(select(OutboxMessage)).all() == []
     with stack.app_context():
         assert relay_outbox.delay().get(timeout=15) == 0  # nothing sent twice
+
+
+def test_a_malformed_message_is_refused_and_the_worker_goes_on(stack):
+    celery_app = stack.extensions["celery"]
+    put('"just a string"', "application/json", task=delete_expired_snippets.name, app=celery_app)
+    with stack.app_context():
+        assert delete_expired_snippets.delay().get(timeout=15) == 0
+    assert message_count(celery_app) == 0
