@@ -13,6 +13,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_demo.djangobin.models import OutboxMessage
 from django_demo.djangobin.tokens import activation_token
 from shared_tasks.mail import send_activation_mail
+from tests.cases import CONTACT
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -152,12 +153,13 @@ def test_duplicates_are_refused(client, queued, django_capture_on_commit_callbac
     queued.activation.assert_not_called()
 
 
-def test_sign_up_without_csrf_token_is_refused():
+@pytest.mark.parametrize(("path", "data"), [("/signup/", GOOD), ("/contact/", CONTACT)])
+def test_posts_without_csrf_token_are_refused(path, data):
     from django.test import Client
 
-    response = Client(enforce_csrf_checks=True).post("/signup/", GOOD)
+    response = Client(enforce_csrf_checks=True).post(path, data)
     assert response.status_code == 403
-    assert not User.objects.exists()
+    assert not User.objects.exists() and not OutboxMessage.objects.exists()
 
 
 def test_inactive_user_cannot_log_in(client):

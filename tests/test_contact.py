@@ -2,6 +2,7 @@ from unittest import mock
 
 import pytest
 
+from django_demo.djangobin.models import OutboxMessage
 from shared_tasks.mail import send_feedback_mail
 from tests.cases import CONTACT
 
@@ -63,4 +64,5 @@ def test_bad_contact_input_gives_a_form_error_and_sends_nothing(
         response = client.post("/contact/", {**CONTACT, **changes})
     assert response.status_code == 200
     assert field in response.context["form"].errors
+    assert not OutboxMessage.objects.exists()
     queued.feedback.assert_not_called()

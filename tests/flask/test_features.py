@@ -169,9 +169,9 @@ def test_csrf_is_required_outside_testing(tmp_path):
     )
     with app.app_context():
         db.create_all()
-        response = app.test_client().post("/signup/", data=SIGNUP)
-        assert response.status_code == 400
-        assert count(User) == 0
+        for path, data in (("/signup/", SIGNUP), ("/contact/", CONTACT)):
+            assert app.test_client().post(path, data=data).status_code == 400
+        assert count(User) == 0 and count(OutboxMessage) == 0
 
 
 def test_inactive_user_cannot_log_in_and_active_one_can(client):
@@ -224,6 +224,7 @@ def test_bad_contact_input_gives_a_form_error_and_sends_nothing(
 ):
     response = client.post("/contact/", data={**CONTACT, **changes})
     assert response.status_code == 200 and message in response.data
+    assert count(OutboxMessage) == 0
     sent_tasks[1].assert_not_called()
 
 
