@@ -52,10 +52,11 @@ def celery_config(broker_url: str, result_backend: str) -> dict:
     }
     # Celery itself lets CELERY_BROKER_URL and CELERY_RESULT_BACKEND override any
     # configuration, so CELERY_* wins over FLASK_CELERY_* for every setting here too.
+    # Only string settings: CELERY_TASK_ACKS_LATE=false would be a truthy string.
     for prefix in ("FLASK_CELERY_", "CELERY_"):
-        for name in config:
+        for name, default in config.items():
             value = os.environ.get(prefix + name.upper())
-            if value is not None:
+            if value is not None and isinstance(default, str):
                 config[name] = value
     return config
 

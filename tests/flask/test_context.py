@@ -221,6 +221,14 @@ def test_celery_settings_follow_the_environment(monkeypatch):
     assert app.extensions["celery"].conf.broker_url == "redis://127.0.0.1:6379/9"
 
 
+def test_only_string_settings_come_from_the_environment(monkeypatch):
+    # A variable is a string: "false" must not turn a boolean setting truthy.
+    monkeypatch.setenv("FLASK_CELERY_TASK_ACKS_LATE", "false")
+    monkeypatch.setenv("FLASK_CELERY_RESULT_BACKEND", "rpc://")
+    conf = create_app("development").extensions["celery"].conf
+    assert conf.task_acks_late is True and conf.result_backend == "rpc://"
+
+
 def test_csrf_check_skips_only_a_tasks_copy_of_a_request():
     from flask_wtf.csrf import CSRFError
 
