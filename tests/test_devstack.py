@@ -5,6 +5,7 @@ import json
 import os
 import re
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -13,12 +14,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
+from pathlib import Path
 
 import pytest
 import redis
+from celery import Celery
 
 from devstack import ROOT
-from devstack.broker import EmbeddedRedis
+from devstack.broker import EmbeddedRedis, default_url
 from devstack.mailsink import serve
 from tests.conftest import free_port, wait_for
 
@@ -122,6 +125,57 @@ def http_json(url, auth=None):
     return json.loads(body) if status == 200 else None
 
 
+#: What Flower 2.2 serves without credentials, by its own design (its docs:
+#: "exempt from authentication"): the health probe ("OK"), the Prometheus
+#: metrics (task names and counts: why Flower listens on 127.0.0.1 only), and
+#: the log-out page, which only clears a cookie.
+FLOWER_OPEN_ROUTES = {"/healthcheck", "/metrics", "/logout"}
+
+
+def flower_routes_answering(flower, auth=None) -> set[str]:
+    """Flower's own routes (from its URL table) that serve a GET or a POST: answer
+    with anything but a refusal (401, 403, 404, 405)."""
+    from flower.urls import handlers
+
+    answering = set()
+    for route in handlers:
+        pattern = route.regex.pattern if hasattr(route, "regex") else route[0]
+        if pattern == ".*":
+            continue
+        path = re.sub(r"\(\.[*+]\)", "celery@nowhere", pattern).replace("/?", "").rstrip("$")
+        for data in (None, b""):
+            request = urllib.request.Request(flower + path, data=data)
+            if auth:
+                request.add_header(
+                    "Authorization", "Basic " + base64.b64encode(auth.encode()).decode()
+                )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as r:
+                    status = r.status
+            except urllib.error.HTTPError as e:
+                status = e.code
+            if status not in (401, 403, 404, 405):
+                answering.add(pattern.rstrip("$"))
+    return answering
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses with a TCP socket listening on ``port`` (from /proc)."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:
+                packed = bytes.fromhex(address)
+                if len(packed) == 4:
+                    addresses.add(socket.inet_ntop(socket.AF_INET, packed[::-1]))
+                else:
+                    words = b"".join(packed[i : i + 4][::-1] for i in range(0, 16, 4))
+                    addresses.add(socket.inet_ntop(socket.AF_INET6, words))
+    return addresses
+
+
 SIGN_UP = {
     "django": {"password1": "correct-horse-battery", "password2": "correct-horse-battery"},
     "flask": {"password": "correct-horse-battery", "password2": "correct-horse-battery"},
@@ -156,8 +210,9 @@ def test_run_stack_end_to_end(tmp_path, name):
             return http_status(base + "/") == 200 and http_status(flower + "/") == 401
 
         wait_for(stack_is_up, timeout=60, interval=0.3)
-        assert http_status(flower + "/api/workers") == 401
-        assert http_status(flower + "/", auth="flower:wrong") == 401
+        assert flower_routes_answering(flower, auth="flower:wrong") == FLOWER_OPEN_ROUTES
+        assert flower_routes_answering(flower) == FLOWER_OPEN_ROUTES
+        assert listening_addresses(ports["FLOWER_PORT"]) == {"127.0.0.1"}
 
         def worker_in_flower():
             """the worker in Flower (remote control works on the embedded broker)"""
@@ -165,6 +220,19 @@ def test_run_stack_end_to_end(tmp_path, name):
             return any(worker.startswith(f"{name}") for worker in workers or {})
 
         wait_for(worker_in_flower, timeout=30, interval=0.5)
+
+        # A task that fails shows as failed in Flower, with its exception.
+        sender = Celery("probe", broker=default_url(name, var), set_as_current=False)
+        failing = sender.send_task(
+            "shared_tasks.snippets.delete_expired_snippets", kwargs={"batch_size": "ten"}
+        )
+
+        def failure_in_flower():
+            """the failed task in Flower"""
+            info = http_json(flower + f"/api/task/info/{failing.id}", auth="flower:s3cret-pass")
+            return info if info and info.get("state") == "FAILURE" else None
+
+        assert "Error" in wait_for(failure_in_flower, timeout=30, interval=0.5)["exception"]
         cmdlines = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
         assert "s3cret-pass" not in cmdlines
 
