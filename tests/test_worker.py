@@ -7,18 +7,21 @@ results go to django-celery-results as in the demo.
 
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
+from devstack.mailsink import serve
 from django_demo.celery import app as celery_app
 from django_demo.djangobin.models import OutboxMessage, Snippet
+from shared_tasks.mail import send_feedback_mail
 from shared_tasks.outbox import RELAY_AFTER_SECONDS, relay_outbox
 from shared_tasks.snippets import delete_expired_snippets
 from tests.cases import CONTACT
-from tests.conftest import unreachable, use_broker, wait_for
+from tests.conftest import free_port, unreachable, use_broker, wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 
@@ -117,3 +120,40 @@ def test_sign_up_while_the_broker_is_down_mails_once_it_is_back(
     assert not OutboxMessage.objects.exists()
     assert relay_outbox.delay().get(timeout=15) == 0  # nothing sent twice
     assert not user.is_active
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """Mail over real SMTP to a port where nothing listens (yet)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    return settings
+
+
+def test_smtp_back_before_the_last_retry_the_mail_goes(worker, smtp_down, tmp_path):
+    result = send_feedback_mail.delay(**CONTACT)
+
+    def retrying():
+        """the task in state RETRY"""
+        return TaskResult.objects.filter(task_id=result.id, status="RETRY").exists()
+
+    wait_for(retrying)
+    sink = serve("127.0.0.1", smtp_down.EMAIL_PORT, tmp_path)
+    try:
+        assert result.get(timeout=30) == "sent"  # backoff: the first retry within 5 s
+    finally:
+        sink.stop()
+    assert len(list(tmp_path.glob("*.eml"))) == 1
+
+
+def test_smtp_down_past_the_last_retry_the_failure_shows_in_the_admin(
+    worker, smtp_down, admin_client
+):
+    with mock.patch.object(send_feedback_mail, "max_retries", 1):
+        result = send_feedback_mail.delay(**CONTACT)
+        with pytest.raises(ConnectionRefusedError):
+            result.get(timeout=30)
+    stored = TaskResult.objects.get(task_id=result.id)
+    assert stored.status == "FAILURE" and "ConnectionRefusedError" in stored.result
+    page = admin_client.get(f"/admin/django_celery_results/taskresult/{stored.pk}/change/")
+    assert b"ConnectionRefusedError" in page.content and b"FAILURE" in page.content
