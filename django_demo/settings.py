@@ -148,3 +148,6 @@ CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic tasks live in the database, editable in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Record each run as it is sent, not every 3 minutes: a beat that crashes and
+# restarts within that window would otherwise send the same run again.
+CELERY_BEAT_SYNC_EVERY = 1

@@ -48,6 +48,9 @@ def celery_config(broker_url: str, result_backend: str) -> dict:
                 "options": {"expires": 60},
             },
         },
+        # Record each run as it is sent, not every 3 minutes: a beat that crashes
+        # and restarts within that window would otherwise send the same run again.
+        "beat_sync_every": 1,
         "timezone": "UTC",
     }
     # Celery itself lets CELERY_BROKER_URL and CELERY_RESULT_BACKEND override any
