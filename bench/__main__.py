@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import reload, roundtrip, sweep
+from bench import mail_latency, reload, roundtrip, sweep
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -24,10 +24,16 @@ def main() -> int:
     sections = [
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, Python "
         f"{platform.python_version()}, {platform.system()}.",
-        "**Expired-snippet sweep** (`bench/sweep.py`, SQLite, 10% expired):\n\n"
+        "**Expired-snippet sweep** (`bench/sweep.py`, SQLite, 10% expired; memory: growth "
+        "of the process's peak resident set while the method ran):\n\n"
         + table(sweep.HEADER, sweep.run()),
-        f"**Task round trip** (`bench/roundtrip.py`, no-op task, {roundtrip.CALLS} calls):\n\n"
-        + table(roundtrip.HEADER, roundtrip.run()),
+        f"**Task round trip and throughput** (`bench/roundtrip.py`, no-op task, {roundtrip.CALLS} "
+        f"calls one at a time, then {roundtrip.BURST:,} sent at once; one worker, one "
+        "process):\n\n" + table(roundtrip.HEADER, roundtrip.run()),
+        f"**Request latency with a slow SMTP server** (`bench/mail_latency.py`, the server "
+        f"answers after {mail_latency.SMTP_DELAY:g} s; median of {mail_latency.REQUESTS} "
+        "requests; sign-up includes hashing the password):\n\n"
+        + table(mail_latency.HEADER, mail_latency.run()),
     ]
     latency, safety = reload.run()
     sections += [

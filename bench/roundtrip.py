@@ -1,8 +1,10 @@
-"""Round trip of a no-op task (``delay().get()``) on each broker that is reachable.
+"""Round trip and throughput of a no-op task on each broker that is reachable.
 
-One worker process (prefork, one child, as a user would run it) per broker, the
-rpc:// result backend on every broker so that only the broker differs. Ratios
-are against the embedded broker, measured in the same run.
+Round trip: ``delay().get()``, one call at a time. Throughput: 5,000 tasks sent
+without waiting, timed until the worker has run the last of them. One worker
+process (prefork, one child, as a user would run it) per broker, the rpc://
+result backend on every broker so that only the broker differs. Ratios are
+against the embedded broker, measured in the same run.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from devstack import ROOT
 from devstack.broker import REAL_BROKERS, EmbeddedRedis, server_answers
 
 CALLS = int(os.environ.get("BENCH_ROUNDTRIP_CALLS", "500"))
+BURST = int(os.environ.get("BENCH_THROUGHPUT_TASKS", "5000"))
 WARMUP = 20
 
 
@@ -54,6 +57,12 @@ def measure(url: str) -> dict[str, float]:
             start = time.perf_counter()
             noop.delay().get(timeout=30)
             times.append(time.perf_counter() - start)
+        # One child runs the queue in order, so the last result means all ran.
+        start = time.perf_counter()
+        for _ in range(BURST - 1):
+            noop.apply_async(ignore_result=True)
+        noop.delay().get(timeout=600)
+        burst_seconds = time.perf_counter() - start
     finally:
         worker.terminate()
         worker.wait(30)
@@ -62,27 +71,42 @@ def measure(url: str) -> dict[str, float]:
     return {
         "p50": statistics.median(times) * 1000,
         "p95": times[int(len(times) * 0.95) - 1] * 1000,
+        "rate": BURST / burst_seconds,
     }
 
 
-def run() -> list[tuple[str, str, str, str]]:
-    rows = []
+def row(name: str, r: dict[str, float], base: dict[str, float]) -> tuple[str, ...]:
+    return (
+        name,
+        f"{r['p50']:.2f}",
+        f"{r['p95']:.2f}",
+        f"{r['p50'] / base['p50']:.2f}",
+        f"{r['rate']:,.0f}",
+        f"{r['rate'] / base['rate']:.2f}",
+    )
+
+
+def run() -> list[tuple[str, ...]]:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         with EmbeddedRedis(Path(tmp) / "b") as embedded:
             base = measure(embedded.url)
-    rows.append(
-        ("embedded Redis (unix socket)", f"{base['p50']:.2f}", f"{base['p95']:.2f}", "1.00")
-    )
+    rows = [row("embedded Redis (unix socket)", base, base)]
     for name, url in (
         ("Redis (TCP)", REAL_BROKERS["redis"]),
         ("RabbitMQ", REAL_BROKERS["rabbitmq"]),
     ):
         if not server_answers(url):
-            rows.append((name, "absent", "", ""))
+            rows.append((name, "absent", "", "", "", ""))
             continue
-        r = measure(url)
-        rows.append((name, f"{r['p50']:.2f}", f"{r['p95']:.2f}", f"{r['p50'] / base['p50']:.2f}"))
+        rows.append(row(name, measure(url), base))
     return rows
 
 
-HEADER = ("broker", "p50 ms", "p95 ms", "p50 ratio to embedded")
+HEADER = (
+    "broker",
+    "round trip p50 ms",
+    "p95 ms",
+    "p50 ratio to embedded",
+    f"throughput, {BURST:,} tasks/s",
+    "ratio to embedded",
+)

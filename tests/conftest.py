@@ -9,7 +9,6 @@ RabbitMQ server. An absent server skips with its reason, unless
 from __future__ import annotations
 
 import os
-import socket
 import time
 from types import SimpleNamespace
 from unittest import mock
@@ -19,6 +18,7 @@ import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for st
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from devstack import free_port
 from devstack.broker import REAL_BROKERS, EmbeddedRedis, server_answers
 from django_demo.celery import app as celery_app
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
@@ -100,12 +100,6 @@ def worker(broker_url, django_db_setup, django_db_blocker):
         celery_app.control.purge()  # nothing left over from an earlier run
         with start_worker(celery_app, pool="solo", perform_ping_check=True) as worker:
             yield worker
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def unreachable(url: str) -> str:

@@ -76,8 +76,11 @@ def test_django_beat_killed_after_a_run_does_not_repeat_it(django_beat, sent, sy
     sweep_ran_at(yesterday())  # a day later, the next one is due
     beat.tick()
     # Killed here: no close(), so no final sync.
-    DatabaseScheduler(app=django_beat).tick()
+    restarted = DatabaseScheduler(app=django_beat)
+    restarted.tick()
     assert sent.count(SWEEP) == runs
+    for scheduler in (beat, restarted):  # not left to sync after the test database is gone
+        scheduler.close()
 
 
 @pytest.mark.django_db(transaction=True)  # the scheduler closes connections
@@ -87,6 +90,7 @@ def test_django_beat_down_for_days_runs_the_sweep_once_when_back(django_beat, se
     beat.tick()
     beat.tick()
     assert sent.count(SWEEP) == 1
+    beat.close()
 
 
 # Flask: Celery's own PersistentScheduler (a shelve file) --------------------------
