@@ -52,7 +52,10 @@ def celery_processes(
     return {
         "worker": [*launcher, "-E", "--loglevel=INFO", hostname],
         "beat": [*celery, "beat", "--loglevel=INFO", *beat_options],
-        "flower": [*celery, "flower", "--address=127.0.0.1", f"--port={env['FLOWER_PORT']}"],
+        "flower": [
+            *[PY, "-m", "devstack.flower", "-A", app],
+            *["flower", "--address=127.0.0.1", f"--port={env['FLOWER_PORT']}"],
+        ],
         "mail": [PY, "-m", "devstack.mailsink"],
     }
 

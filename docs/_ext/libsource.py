@@ -32,6 +32,7 @@ class Source:
         self.dotted = dotted
         obj = self._resolve(dotted)
         obj = getattr(obj, "callback", None) or obj  # a click command: its function
+        obj = inspect.unwrap(obj)  # and not the decorator's wrapper (click.pass_context)
         self.lines, self.first = inspect.getsourcelines(obj)
         self.text = "".join(self.lines)
         top = dotted.partition(".")[0]
@@ -56,7 +57,8 @@ class Source:
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(f"{self.version}\0{self.text}".encode()).hexdigest()
+        # Everything the page shows: the caption (release, file, lines) and the text.
+        return hashlib.sha256(f"{self.caption}\0{self.text}".encode()).hexdigest()
 
     @property
     def caption(self) -> str:
