@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run-django run-flask broker docs test lint bench lock clean
+.PHONY: help install run-django run-flask broker docs docs-check test lint bench lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -35,6 +35,9 @@ broker: $(STAMP) ## run only the embedded Redis broker (for a hand-started worke
 docs: $(STAMP) ## build the tutorial site into docs/_build/html (warnings are errors)
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 	@echo "docs: file://$(CURDIR)/docs/_build/html/index.html"
+
+docs-check: docs ## open every page in headless Chromium: console errors, tabs, links, screenshots
+	$(BIN)/python -m devstack.sitecheck
 
 test: $(STAMP) ## run the test suite (real-broker tests skip when a server is absent)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -105,3 +105,20 @@ def test_docs_show_project_code_only_by_inclusion():
             elif fence and "literalinclude" not in fence and stripped in ours:
                 pasted.append(f"{page.name}:{number}: {stripped}")
     assert pasted == []
+
+
+def test_site_check_finds_broken_internal_links(tmp_path):
+    from devstack.sitecheck import broken_links
+
+    (tmp_path / "index.html").write_text(
+        '<h1 id="top">x</h1><a href="#top">ok</a><a href="page.html#there">ok</a>'
+        '<a href="page.html#nowhere">bad anchor</a><a href="gone.html">bad page</a>'
+        '<a href="https://example.org/#x">external</a><a href="_static/s.css">static</a>'
+    )
+    (tmp_path / "page.html").write_text('<p id="there">y</p><a href="index.html">ok</a>')
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "s.css").write_text("")
+    assert broken_links(tmp_path) == [
+        "index.html: page.html#nowhere (no such anchor)",
+        "index.html: gone.html (no such file)",
+    ]
