@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run-django run-flask broker docs docs-check test lint bench lock clean
+.PHONY: help install run-django run-flask broker docs docs-check tour test lint bench lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -38,6 +38,9 @@ docs: $(STAMP) ## build the tutorial site into docs/_build/html (warnings are er
 
 docs-check: docs ## open every page in headless Chromium: console errors, tabs, links, screenshots
 	$(BIN)/python -m devstack.sitecheck
+
+tour: $(STAMP) ## retake the quick start's screenshots of the running Django demo (needs chromium)
+	$(BIN)/python -m devstack.tour
 
 test: $(STAMP) ## run the test suite (real-broker tests skip when a server is absent)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -39,7 +39,7 @@ GENERATED = {"genindex.html", "search.html", "py-modindex.html"}
 
 
 class Links(HTMLParser):
-    """The ids of a page and the targets of its links."""
+    """The ids of a page and the targets of its links and images."""
 
     def __init__(self):
         super().__init__()
@@ -52,10 +52,12 @@ class Links(HTMLParser):
             self.ids.add(attrs["id"])
         if tag == "a" and attrs.get("href"):
             self.hrefs.append(attrs["href"])
+        if tag == "img" and attrs.get("src"):
+            self.hrefs.append(attrs["src"])
 
 
 def broken_links(site: Path) -> list[str]:
-    """Internal links whose page or anchor does not exist in the built site."""
+    """Internal links (and images) whose file or anchor does not exist in the built site."""
     pages = {}
     for path in site.rglob("*.html"):
         parser = Links()

@@ -114,11 +114,15 @@ def test_site_check_finds_broken_internal_links(tmp_path):
         '<h1 id="top">x</h1><a href="#top">ok</a><a href="page.html#there">ok</a>'
         '<a href="page.html#nowhere">bad anchor</a><a href="gone.html">bad page</a>'
         '<a href="https://example.org/#x">external</a><a href="_static/s.css">static</a>'
+        '<img src="_images/shot.png"><img src="_images/missing.png">'
     )
     (tmp_path / "page.html").write_text('<p id="there">y</p><a href="index.html">ok</a>')
     (tmp_path / "_static").mkdir()
     (tmp_path / "_static" / "s.css").write_text("")
+    (tmp_path / "_images").mkdir()
+    (tmp_path / "_images" / "shot.png").write_bytes(b"")
     assert broken_links(tmp_path) == [
         "index.html: page.html#nowhere (no such anchor)",
         "index.html: gone.html (no such file)",
+        "index.html: _images/missing.png (no such file)",
     ]
