@@ -8,10 +8,7 @@ pictures into ``docs/_static/tour/``, which the quick start shows.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,7 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from devstack import ROOT, free_port
+from devstack import ROOT, background
 from devstack.sitecheck import CHROMIUM, CHROMIUM_ARGS
 
 TOUR = ROOT / "docs" / "_static" / "tour"
@@ -104,31 +101,18 @@ def walk(base: str, flower: str, mail_dir: Path) -> None:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="tour-") as tmp:
         var = Path(tmp)
-        ports = {"DJANGO_PORT": free_port(), "FLOWER_PORT": free_port(), "SMTP_PORT": free_port()}
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "FLOWER_"))}
-        env |= {k: str(v) for k, v in ports.items()} | {"DEMO_VAR_DIR": str(var)}
-        env |= {"DJANGO_ADMIN_USERNAME": ADMIN[0], "DJANGO_ADMIN_PASSWORD": ADMIN[1]}
-        env["FLOWER_BASIC_AUTH"] = ":".join(FLOWER)
-        stack = subprocess.Popen(
-            [sys.executable, "-m", "devstack", "django"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{ports['DJANGO_PORT']}"
-        flower = f"http://127.0.0.1:{ports['FLOWER_PORT']}"
+        admin = {"DJANGO_ADMIN_USERNAME": ADMIN[0], "DJANGO_ADMIN_PASSWORD": ADMIN[1]}
+        stack = background.start("django", var, ":".join(FLOWER), **admin)
         try:
 
             def stack_is_up():
                 """the site and Flower"""
-                return answers(base + "/") and answers(flower + "/")
+                return answers(stack.web + "/") and answers(stack.flower + "/")
 
             wait_until(stack_is_up)
-            walk(base, flower, var / "mail")
+            walk(stack.web, stack.flower, var / "mail")
         finally:
-            os.killpg(stack.pid, signal.SIGINT)
-            stack.wait(30)
+            stack.interrupt()
     print(f"tour: screenshots in {TOUR.relative_to(ROOT)}")
     return 0
 

@@ -4,12 +4,14 @@ Beat keeps each entry's last run time (the Django demo in the database, the
 Flask demo in a shelve file) and writes it back only when it syncs: by default
 every three minutes, here (``beat_sync_every = 1``) after every run. A beat
 killed between a run and its sync sends that run again when it restarts; one
-that was down across several due times runs the entry once when it is back.
+that was down across several due times runs the entry once when it is back
+(django-celery-beat: once the entry's hour is near, see below).
 The schedulers here run in this process and publish to an in-memory broker.
 """
 
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
+from unittest import mock
 
 import pytest
 from celery.beat import PersistentScheduler
@@ -48,13 +50,21 @@ def yesterday():
 # Django: django-celery-beat's DatabaseScheduler ---------------------------------
 
 
+def beat_clock_at(hour: int):
+    """django-celery-beat 2.9 loads a crontab entry only while the hour of the
+    scheduler's clock is within two hours of the entry's hour; pin that clock."""
+    at = datetime.now(UTC).replace(hour=hour, minute=30)
+    return mock.patch("django_celery_beat.schedulers.aware_now", return_value=at)
+
+
 @pytest.fixture
 def django_beat(sent):
     # A transactional test starts from empty tables: make the sweep as migrate does.
     import_module("django_demo.djangobin.migrations.0002_sweep_schedule").create_sweep(apps, None)
     previous = django_celery.conf.broker_url, django_celery.conf.beat_sync_every
     use_broker(django_celery, "memory://")
-    yield django_celery
+    with beat_clock_at(0):  # around the sweep's midnight, whatever the time of the test
+        yield django_celery
     use_broker(django_celery, previous[0])
     django_celery.conf.beat_sync_every = previous[1]
 
@@ -91,6 +101,23 @@ def test_django_beat_down_for_days_runs_the_sweep_once_when_back(django_beat, se
     beat.tick()
     assert sent.count(SWEEP) == 1
     beat.close()
+
+
+@pytest.mark.django_db(transaction=True)  # the scheduler closes connections
+def test_django_beat_back_far_from_midnight_runs_the_missed_sweep_two_hours_early(
+    django_beat, sent
+):
+    sweep_ran_at(timezone.now() - timedelta(days=2))
+    with beat_clock_at(12):  # back at noon: the midnight entry is not even loaded
+        beat = DatabaseScheduler(app=django_beat)
+        beat.tick()
+        assert sent.count(SWEEP) == 0
+        beat.close()
+    with beat_clock_at(22):  # at 22:00 it is, and it is overdue
+        beat = DatabaseScheduler(app=django_beat)
+        beat.tick()
+        assert sent.count(SWEEP) == 1
+        beat.close()
 
 
 # Flask: Celery's own PersistentScheduler (a shelve file) --------------------------

@@ -4,7 +4,6 @@ import base64
 import json
 import os
 import re
-import signal
 import socket
 import stat
 import subprocess
@@ -20,7 +19,7 @@ import pytest
 import redis
 from celery import Celery
 
-from devstack import ROOT
+from devstack import ROOT, background
 from devstack.broker import EmbeddedRedis, default_url
 from devstack.mailsink import serve
 from tests.conftest import free_port, wait_for
@@ -186,22 +185,9 @@ def test_run_stack_end_to_end(tmp_path, name):
     """`make run-django` / `make run-flask` as a user meets them: sign up, get the mail,
     activate, Ctrl-C."""
     var = tmp_path / "var"
-    web_port = "DJANGO_PORT" if name == "django" else "FLASK_PORT"
-    ports = {web_port: free_port(), "FLOWER_PORT": free_port(), "SMTP_PORT": free_port()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "FLOWER_"))}
-    env |= {k: str(v) for k, v in ports.items()} | {"DEMO_VAR_DIR": str(var)}
-    env["FLOWER_BASIC_AUTH"] = "flower:s3cret-pass"
     log = (tmp_path / "stack.log").open("w")
-    stack = subprocess.Popen(
-        [sys.executable, "-m", "devstack", name],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{ports[web_port]}"
-    flower = f"http://127.0.0.1:{ports['FLOWER_PORT']}"
+    stack = background.start(name, var, "flower:s3cret-pass", output=log)
+    base, flower = stack.web, stack.flower
     try:
 
         def stack_is_up():
@@ -211,7 +197,7 @@ def test_run_stack_end_to_end(tmp_path, name):
         wait_for(stack_is_up, timeout=60, interval=0.3)
         assert flower_routes_answering(flower, auth="flower:wrong") == FLOWER_OPEN_ROUTES
         assert flower_routes_answering(flower) == FLOWER_OPEN_ROUTES
-        assert listening_addresses(ports["FLOWER_PORT"]) == {"127.0.0.1"}
+        assert listening_addresses(stack.flower_port) == {"127.0.0.1"}
         status, metrics = http_get(flower + "/metrics", auth="flower:s3cret-pass")
         assert status == 200 and b"flower_events_total" in metrics
 
@@ -254,8 +240,7 @@ def test_run_stack_end_to_end(tmp_path, name):
         status, page = browser.get("/")
         assert "ada" in page and "Log out" in page
     finally:
-        os.killpg(stack.pid, signal.SIGINT)
-        returncode = stack.wait(timeout=30)
+        returncode = stack.interrupt()
         log.close()
     output = (tmp_path / "stack.log").read_text()
     assert returncode == 130, output[-3000:]
