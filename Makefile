@@ -29,18 +29,18 @@ run-django: $(STAMP) ## run the Django demo: web, worker, beat, Flower, SMTP sin
 run-flask: $(STAMP) ## run the Flask demo: web, worker, beat, Flower, SMTP sink
 	$(BIN)/python -m devstack flask
 
-broker: $(STAMP) ## run only the embedded Redis broker (for a hand-started worker)
-	$(BIN)/python -m devstack.broker
+broker: $(STAMP) ## run only the Django stack's embedded Redis broker (for a hand-started worker)
+	$(BIN)/python -m devstack.broker django
 
 docs: $(STAMP) ## build the tutorial site into docs/_build/html (warnings are errors)
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 	@echo "docs: file://$(CURDIR)/docs/_build/html/index.html"
 
 docs-check: docs ## open every page in headless Chromium: console errors, tabs, links, screenshots
-	$(BIN)/python -m devstack.sitecheck
+	$(BIN)/python docs/_tools/sitecheck.py
 
 tour: $(STAMP) ## retake the quick start's screenshots of the running Django demo (needs chromium)
-	$(BIN)/python -m devstack.tour
+	PYTHONPATH=$(CURDIR) $(BIN)/python docs/_tools/tour.py
 
 test: $(STAMP) ## run the test suite (real-broker tests skip when a server is absent)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -57,5 +57,5 @@ lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
 
 clean: ## remove the virtual environment, databases, mail, docs build
-	rm -rf $(VENV) var docs/_build .pytest_cache .ruff_cache
+	rm -rf $(VENV) var/* docs/_build .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

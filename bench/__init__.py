@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from devstack import ROOT
+from dev_defaults import ROOT
 
 
 def in_child(module: str, *argv: str) -> dict:

@@ -22,10 +22,19 @@ from typing import NamedTuple
 from celery import Celery
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 
-from devstack import ROOT
+from dev_defaults import ROOT
 
 PY = sys.executable
-COPIED = ("django_demo", "flask_demo", "shared_tasks", "devstack", "static", "manage.py")
+COPIED = (
+    "django_demo",
+    "flask_demo",
+    "shared_tasks",
+    "launcher",
+    "devstack",
+    "static",
+    "manage.py",
+    "dev_defaults.py",
+)
 #: A real task module of both apps; the probe task is appended to it.
 TASK_MODULE = Path("shared_tasks/snippets.py")
 
@@ -70,6 +79,7 @@ class ProjectCopy:
                 shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(source, root / name)
+        (root / "var").mkdir()
         self.module = root / TASK_MODULE
         self.original = self.module.read_text()
         self.log = root / "probe.log"
@@ -95,7 +105,9 @@ class ProjectCopy:
 class Running:
     """A launcher process, its output kept line by line with the time it arrived."""
 
-    def __init__(self, command: list[str], copy: ProjectCopy, broker_url: str, quiet=True):
+    def __init__(
+        self, command: list[str], copy: ProjectCopy, broker_url: str, quiet=True, **extra_env
+    ):
         # Nothing from the caller's configuration: the copy's own defaults, as a user has them.
         prefixes = ("CELERY_", "FLASK_", "DJANGO_")
         env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
@@ -106,6 +118,7 @@ class Running:
             DEMO_VAR_DIR=str(copy.root / "var"),
             PROBE_LOG=str(copy.log),
             PYTHONUNBUFFERED="1",
+            **extra_env,
         )
         self.marker = f"PROBE_LOG={copy.log}"
         self.started = time.monotonic()

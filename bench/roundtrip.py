@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 
 from bench.noop_app import make_app
-from devstack import ROOT
-from devstack.broker import REAL_BROKERS, EmbeddedRedis, server_answers
+from dev_defaults import ROOT
+from devstack.broker import EmbeddedRedis
+from tests.support import REAL_BROKERS, server_answers
 
 CALLS = int(os.environ.get("BENCH_ROUNDTRIP_CALLS", "500"))
 BURST = int(os.environ.get("BENCH_THROUGHPUT_TASKS", "5000"))

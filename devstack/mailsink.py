@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from devstack import VAR
+from dev_defaults import VAR
 
 
 class SaveAndPrint:

@@ -2,16 +2,30 @@
 
 import os
 
+import django
 from celery import Celery
 
-from shared_tasks import worker_steps
+from shared_tasks.worker_steps import RejectMalformed
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_demo.settings")
 
-app = Celery("django_demo")
+# Its task class adds what the shared tasks ask of Django (shared_tasks/framework.py)
+# to Celery's DjangoTask, and so to delay_on_commit.
+app = Celery("django_demo", task_cls="django_demo.djangobin.task_class:DjangobinTask")
 # Every CELERY_* Django setting, read lazily, so settings are loaded only when needed.
 app.config_from_object("django.conf:settings", namespace="CELERY")
-# Finds tasks.py in each installed Django app.
-app.autodiscover_tasks()
-# A malformed message is refused instead of stopping the worker.
-worker_steps.install(app)
+# No autodiscover_tasks(): the tasks are shared with the Flask demo, so they live
+# outside any Django app, and the CELERY_IMPORTS setting names their modules.
+# A malformed message is refused instead of stopping the worker (celery/celery#7975).
+app.steps["consumer"].add(RejectMalformed)
+
+
+@app.on_after_configure.connect
+def set_up_django(**kwargs):
+    """Celery's own commands (``celery -A django_demo call``, ``result``) load this app
+    without setting Django up, and the django-db result backend needs Django's models
+    (django-celery-results#439). A process that is setting Django up is left alone."""
+    from django.apps import apps
+
+    if not apps.ready and not apps.loading:
+        django.setup()

@@ -10,9 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from devstack import VAR
-from devstack.broker import default_url
-from devstack.secret import dev_secret_key
+import dev_defaults
 from shared_tasks import TASK_MODULES
 
 
@@ -20,13 +18,22 @@ def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
 
 
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 BASE_DIR = Path(__file__).resolve().parent
+VAR = dev_defaults.VAR
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (dev_secret_key("django") if DEBUG else "")
+# The development stack passes a random key kept in var/; a bare `manage.py`
+# falls back on a key that Django's deploy check flags as insecure.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
+    "django-insecure-development-only" if DEBUG else ""
+)
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -121,7 +128,7 @@ EMAIL_TIMEOUT = 10
 
 # Celery: read by django_demo/celery.py through the CELERY_ namespace -------------
 # The embedded Redis on a private unix socket; one variable moves to a real server.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or default_url("django")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or dev_defaults.broker_url("django")
 # Results in the Django database, so they show in the admin.
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "django-db")
 # Store the task name, args and worker with each result (the admin shows them).
@@ -130,7 +137,7 @@ CELERY_RESULT_EXTENDED = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
-# The shared task modules are not Django apps, so autodiscovery does not see them.
+# The shared task modules: not in a Django app, so autodiscovery would not see them.
 CELERY_IMPORTS = TASK_MODULES
 # Crontab schedules follow the site's time zone.
 CELERY_TIMEZONE = TIME_ZONE

@@ -6,9 +6,7 @@ from importlib.metadata import version
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from werkzeug._reloader import _get_args_for_reloading
 
-from devstack.worker import LAUNCHER_OPTIONS, banner, run_worker, worker_argv
 from flask_demo.extensions import db
 
 
@@ -20,26 +18,33 @@ def init_db():
     click.echo("database ready")
 
 
-def worker_options(command):
-    for option in reversed(LAUNCHER_OPTIONS):
-        command = option.click_option()(command)
-    return command
-
-
-@click.command("worker")
-@worker_options
+@click.command("worker", context_settings={"ignore_unknown_options": True})
+@click.option("--no-reload", is_flag=True, help="Run the worker without the reloader.")
+@click.option(
+    "--grace",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds a stopping worker may finish its tasks in, before it is stopped harder.",
+)
+@click.argument("worker_args", nargs=-1, type=click.UNPROCESSED)
 @with_appcontext
-def worker(**options):
-    """Run a Celery worker for this app, restarted on each code change."""
+def worker(no_reload, grace, worker_args):
+    """Run a Celery worker for this app, restarted on each code change.
+
+    Every other argument goes to `celery worker` as it is (-l info, -c 4, -Q mail, -B …).
+    """
+    # Imported here: every process that builds the app loads this module, and
+    # only this command needs the launcher.
+    from launcher.worker import banner, parse_worker_args, run_worker
+
     app = current_app._get_current_object()
     celery_app = app.extensions["celery"]
-    if options["no_reload"]:
+    worker_params = parse_worker_args(celery_app, worker_args)  # a bad option ends here
+    if no_reload:
         click.echo(banner(celery_app, f"Flask version {version('flask')}, app {app.import_name!r}"))
-        sys.exit(run_worker(celery_app, worker_argv(options)))
-    # Imported here: every process that builds the app loads this module, and
-    # only the launcher needs the file watcher.
-    from devstack.reloader import run_reloading
+        sys.exit(run_worker(celery_app, worker_args))
+    from launcher.reloader import run_reloading
 
-    # Werkzeug's own way to re-run this command line, as `flask run --reload` does.
     modules = [app.import_name, *celery_app.conf.imports]
-    sys.exit(run_reloading(_get_args_for_reloading(), modules, options))
+    sys.exit(run_reloading(worker_params, modules, grace))

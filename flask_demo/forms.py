@@ -17,14 +17,15 @@ from shared_tasks.mail import PURPOSES
 from shared_tasks.snippets import EXPIRATION_CHOICES
 
 
-# Name and subject end up in mail headers: a CR or LF would let a visitor add
-# headers (Bcc: …), so refuse it here, where the visitor can be told.
 def choices(pairs):
     """Our shared (value, label) pairs as WTForms 3.3 wants them."""
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-single_line = Regexp(r"^[^\r\n]*$", message="Line breaks are not allowed here.")
+# Name and subject end up in mail headers: a CR or LF would let a visitor add
+# headers (Bcc: …), so refuse it here, where the visitor can be told. \Z, not $:
+# $ also matches before a final newline.
+single_line = Regexp(r"[^\r\n]*\Z", message="Line breaks are not allowed here.")
 
 
 class SnippetForm(FlaskForm):

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask_login import UserMixin
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from flask_demo.extensions import db
+from shared_tasks.outbox import Message
 from shared_tasks.snippets import expiry_time
 
 
@@ -59,6 +60,21 @@ class Snippet(db.Model):
         now = now or utcnow()
         return select(Snippet).where(or_(Snippet.expires_at.is_(None), Snippet.expires_at > now))
 
+    @staticmethod
+    def delete_expired(now: datetime, limit: int) -> int:
+        """One batch of the sweep: at most ``limit`` expired snippets, deleted and committed."""
+        # Naive UTC, as stored. Primary keys of one batch through the expires_at
+        # index, then one DELETE … WHERE id IN (…).
+        cutoff = now.astimezone(UTC).replace(tzinfo=None)
+        batch = db.session.scalars(
+            select(Snippet.id).where(Snippet.expires_at <= cutoff).limit(limit)
+        ).all()
+        if not batch:
+            return 0
+        deleted = db.session.execute(delete(Snippet).where(Snippet.id.in_(batch))).rowcount
+        db.session.commit()
+        return deleted
+
 
 class OutboxMessage(db.Model):
     """A task message written with the rows it is about (see ``shared_tasks.outbox``)."""
@@ -68,3 +84,26 @@ class OutboxMessage(db.Model):
     task = db.Column(db.String(200), nullable=False)
     kwargs = db.Column(db.JSON, nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+
+    # The outbox table as the shared tasks use it (shared_tasks.framework.Outbox).
+
+    @staticmethod
+    def add(message: Message) -> None:
+        """Added to the session: the view's commit writes it with its rows."""
+        db.session.add(OutboxMessage(id=message.id, task=message.task, kwargs=message.kwargs))
+
+    @staticmethod
+    def waiting(older_than: float, limit: int) -> list[Message]:
+        cutoff = utcnow() - timedelta(seconds=older_than)
+        rows = db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.created_at <= cutoff)
+            .order_by(OutboxMessage.created_at)
+            .limit(limit)
+        )
+        return [Message(row.task, row.kwargs, row.id) for row in rows]
+
+    @staticmethod
+    def remove(message: Message) -> None:
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.id == message.id))
+        db.session.commit()

@@ -1,13 +1,10 @@
 """Celery tasks written once and run by both demo apps' workers.
 
-Nothing here imports Django or Flask. Each app hands its framework-specific
-parts (rendering, user lookup, the snippet query, the mail connection) to
-:func:`install`, and the tasks reach them through ``self.app``.
+Nothing here imports Django or Flask. What only a framework can do (render a
+mail, query a table) the tasks ask of ``self``, an instance of the app's task
+class: see :mod:`shared_tasks.framework`.
 """
 
-from shared_tasks.site import Mail, Site, install, site_for
-
-#: The modules a worker imports at start-up (Celery's ``imports`` setting).
+#: The modules a worker imports at start-up (Celery's ``imports`` setting): they
+#: are not in a Django app, so ``autodiscover_tasks()`` would not find them.
 TASK_MODULES = ("shared_tasks.mail", "shared_tasks.outbox", "shared_tasks.snippets")
-
-__all__ = ["TASK_MODULES", "Mail", "Site", "install", "site_for"]

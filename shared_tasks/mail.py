@@ -6,8 +6,6 @@ import smtplib
 
 from celery import shared_task
 
-from shared_tasks.site import site_for
-
 #: The contact form's purposes, shared so both apps offer the same choices.
 PURPOSES = [
     ("feedback", "Feedback"),
@@ -31,9 +29,10 @@ def feedback_context(name: str, email: str, purpose: str, subject: str, message:
 # A refused or unreachable SMTP server is worth retrying; a bad template is not.
 SMTP_ERRORS = (smtplib.SMTPException, OSError)
 
-# Backoff 5 s, 10 s, 20 s … capped at 10 minutes, with jitter so that a queue of
-# mails does not hit a recovering server at the same instant. Eight tries span
-# about half an hour; after that the failure stays visible in the results.
+# Up to 9 tries. The waits double from 5 s up to a cap of 10 minutes, each drawn
+# at random between 0 and that bound (full jitter), so a queue of mails does not
+# hit a recovering server at the same instant: at most about 20 minutes in all,
+# about 10 on average. After that the failure stays visible in the results.
 MAIL_RETRY = {
     "autoretry_for": SMTP_ERRORS,
     "retry_backoff": 5,
@@ -45,11 +44,11 @@ MAIL_RETRY = {
 
 @shared_task(bind=True, **MAIL_RETRY)
 def send_activation_mail(self, user_id: int, site_url: str) -> str:
-    site = site_for(self.app)
-    mail = site.activation_mail(user_id, site_url)
-    if mail is None:
+    """Mail an inactive user the link that activates the account."""
+    mail = self.mails.activation(user_id, site_url)
+    if mail is None:  # activated already, or deleted: a retry or a repeat is harmless
         return "skipped: no inactive user with that id"
-    site.send_mail(mail)
+    mail.send()
     return "sent"
 
 
@@ -57,6 +56,6 @@ def send_activation_mail(self, user_id: int, site_url: str) -> str:
 def send_feedback_mail(
     self, name: str, email: str, purpose: str, subject: str, message: str
 ) -> str:
-    site = site_for(self.app)
-    site.send_mail(site.feedback_mail(name, email, purpose, subject, message))
+    """Mail a contact-form message to the site's admins, replying to the visitor."""
+    self.mails.feedback(name, email, purpose, subject, message).send()
     return "sent"

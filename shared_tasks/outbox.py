@@ -5,8 +5,11 @@ activation mail's task), and no transaction spans both. So a view writes the
 message into an outbox table in the same transaction as the user, and sends it
 after the commit. If the broker is down the row stays, the page still answers,
 and :func:`relay_outbox`, run by beat every minute, sends it once the broker is
-back. A message is deleted only after the broker took it: delivery is at least
+back. A message is deleted only after it was published: delivery is at least
 once (a crash between the two sends it again), which the mail tasks tolerate.
+
+The table is the app's: each task class has an ``outbox`` (see
+:mod:`shared_tasks.framework`), a Django model's manager or a Flask model.
 """
 
 from __future__ import annotations
@@ -19,8 +22,6 @@ from uuid import uuid4
 
 from celery import Celery, Task, shared_task
 from kombu.exceptions import OperationalError
-
-from shared_tasks.site import site_for
 
 logger = logging.getLogger(__name__)
 
@@ -50,15 +51,15 @@ def stage(task: Task, **kwargs) -> Callable[[], bool]:
     """
     app = task.app  # the app current now, whatever is current when the commit runs
     message = Message(task.name, kwargs)
-    site_for(app).outbox_add(message)
+    task.outbox.add(message)
     return partial(deliver, app, message)
 
 
 def publish(app: Celery, message: Message) -> bool:
     """Hand ``message`` to the broker; False if the broker cannot be reached."""
     try:
-        # The registered task's apply_async, not send_task: an app's task class
-        # may add to the message (the Flask demo adds its request snapshot).
+        # The registered task's apply_async, not send_task: a task class may add
+        # to the message (the Flask demo's request snapshot does).
         app.tasks[message.task].apply_async(kwargs=message.kwargs, task_id=message.id)
     except OperationalError as error:
         logger.warning("broker unreachable; %s stays in the outbox: %s", message.id, error)
@@ -70,7 +71,7 @@ def deliver(app: Celery, message: Message) -> bool:
     """Publish a committed message and drop its row, or leave it for the relay."""
     if not publish(app, message):
         return False
-    site_for(app).outbox_sent(message)
+    app.tasks[message.task].outbox.remove(message)
     return True
 
 
@@ -78,7 +79,7 @@ def deliver(app: Celery, message: Message) -> bool:
 def relay_outbox(self) -> int:
     """Send what views could not send (the broker was down); return how many went out."""
     sent = 0
-    for message in site_for(self.app).outbox_pending(RELAY_AFTER_SECONDS, RELAY_BATCH):
+    for message in self.outbox.waiting(RELAY_AFTER_SECONDS, RELAY_BATCH):
         if not deliver(self.app, message):
             break
         sent += 1

@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 from celery import shared_task
 from dateutil.relativedelta import relativedelta
 
-from shared_tasks.site import site_for
-
 #: Expiration choices: key, label, and how long a snippet lives (None: forever).
 EXPIRATIONS = {
     "never": ("Never", None),
@@ -37,11 +35,13 @@ def delete_expired_snippets(self, batch_size: int = SWEEP_BATCH_SIZE) -> int:
     ``now`` is fixed once, so a sweep never chases rows that expire while it runs
     and never deletes a row before its expiry time.
     """
-    site = site_for(self.app)
+    # The admin can edit these arguments: a batch of 0 would never finish.
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
     now = datetime.now(UTC)
     deleted = 0
     while True:
-        count = site.delete_expired_snippets(now, batch_size)
+        count = self.snippets.delete_expired(now, batch_size)
         deleted += count
         if count < batch_size:
             return deleted

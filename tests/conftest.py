@@ -9,7 +9,6 @@ RabbitMQ server. An absent server skips with its reason, unless
 from __future__ import annotations
 
 import os
-import time
 from types import SimpleNamespace
 from unittest import mock
 from urllib.parse import urlsplit
@@ -18,10 +17,10 @@ import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for st
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from devstack import free_port
-from devstack.broker import REAL_BROKERS, EmbeddedRedis, server_answers
+from devstack.broker import EmbeddedRedis
 from django_demo.celery import app as celery_app
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
+from tests.support import REAL_BROKERS, server_answers, use_broker
 
 REQUIRE_BROKERS = os.environ.get("REQUIRE_BROKERS") == "1"
 
@@ -78,12 +77,6 @@ def queued():
         yield SimpleNamespace(activation=activation, feedback=feedback)
 
 
-def use_broker(app, url: str) -> None:
-    """Point an already-configured app at another broker, dropping pooled connections."""
-    app.conf.broker_url = url
-    app._after_fork()  # the reset Celery itself does in a forked child
-
-
 @pytest.fixture(scope="module")
 def worker(broker_url, django_db_setup, django_db_blocker):
     """A real worker (Celery's test worker, solo pool, in a thread) on ``broker_url``.
@@ -100,23 +93,3 @@ def worker(broker_url, django_db_setup, django_db_blocker):
         celery_app.control.purge()  # nothing left over from an earlier run
         with start_worker(celery_app, pool="solo", perform_ping_check=True) as worker:
             yield worker
-
-
-def unreachable(url: str) -> str:
-    """A URL of the same transport with no server behind it: the broker seen as down."""
-    parts = urlsplit(url)
-    if parts.scheme == "redis+socket":
-        return f"redis+socket:///nonexistent-{free_port()}/redis.sock"
-    return parts._replace(netloc=f"{parts.netloc.rsplit(':', 1)[0]}:{free_port()}").geturl()
-
-
-def wait_for(predicate, timeout: float = 15, interval: float = 0.05):
-    """Poll until ``predicate()`` is truthy; return its value or fail with a timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {predicate.__doc__ or predicate}")
-        time.sleep(interval)

@@ -1,10 +1,12 @@
 import secrets
+from datetime import timedelta
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from shared_tasks.outbox import Message
 from shared_tasks.snippets import EXPIRATION_CHOICES, expiry_time
 
 
@@ -20,6 +22,16 @@ class SnippetQuerySet(models.QuerySet):
 
     def expired(self, now):
         return self.filter(expires_at__lte=now)
+
+    def delete_expired(self, now, limit: int) -> int:
+        """One batch of the sweep: at most ``limit`` expired snippets, deleted."""
+        # Primary keys of one batch through the expires_at index, then one
+        # DELETE … WHERE id IN (…): no model instances, no row-by-row loop.
+        batch = list(self.expired(now).values_list("pk", flat=True)[:limit])
+        if not batch:
+            return 0
+        deleted, _ = self.filter(pk__in=batch).delete()
+        return deleted
 
 
 class Snippet(models.Model):
@@ -47,6 +59,21 @@ class Snippet(models.Model):
         return reverse("snippet", args=[self.slug])
 
 
+class OutboxQuerySet(models.QuerySet):
+    """The outbox table as the shared tasks use it (``shared_tasks.framework.Outbox``)."""
+
+    def add(self, message: Message) -> None:
+        self.create(id=message.id, task=message.task, kwargs=message.kwargs)
+
+    def waiting(self, older_than: float, limit: int) -> list[Message]:
+        cutoff = timezone.now() - timedelta(seconds=older_than)
+        rows = self.filter(created_at__lte=cutoff)[:limit]
+        return [Message(row.task, row.kwargs, str(row.id)) for row in rows]
+
+    def remove(self, message: Message) -> None:
+        self.filter(id=message.id).delete()
+
+
 class OutboxMessage(models.Model):
     """A task message written with the rows it is about (see ``shared_tasks.outbox``)."""
 
@@ -55,6 +82,8 @@ class OutboxMessage(models.Model):
     task = models.CharField(max_length=200)
     kwargs = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = OutboxQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]

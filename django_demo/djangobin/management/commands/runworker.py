@@ -2,9 +2,11 @@
 
 Modelled on Django's ``runserver``: the parent process only watches and
 supervises; each fresh child runs the system checks, warns about unapplied
-migrations, prints a banner, then runs the worker in its main thread.
+migrations, prints a banner, then runs the worker in its main thread. Every
+argument that is not the command's own goes to ``celery worker`` as it is.
 """
 
+import os
 import sys
 
 import django
@@ -12,43 +14,68 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connections
-from django.utils import autoreload
 
-from devstack.reloader import run_reloading
-from devstack.worker import LAUNCHER_OPTIONS, banner, run_worker, worker_argv
 from django_demo import celery_app
+from launcher.worker import (
+    GRACE_HELP,
+    NO_RELOAD_HELP,
+    WORKER_ARGS_HELP,
+    banner,
+    parse_worker_args,
+    run_worker,
+)
 
 
 class Command(BaseCommand):
-    help = "Run a Celery worker for this project, restarted on each code change."
+    help = (
+        f"Run a Celery worker for this project, restarted on each code change. {WORKER_ARGS_HELP}"
+    )
     # Checked in every fresh worker process instead, as runserver does, so a
     # failed check is reported and the next edit tries again.
     requires_system_checks = []
     suppressed_base_arguments = {"--verbosity", "--traceback"}
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parse_known_args = parser.parse_known_args
+
+        def parse_args(args=None, namespace=None):
+            # What is not ours is Celery's: Celery's own parser checks it.
+            options, worker_args = parse_known_args(args, namespace)
+            options.worker_args = worker_args
+            return options
+
+        parser.parse_args = parse_args
+        return parser
+
     def add_arguments(self, parser):
-        for option in LAUNCHER_OPTIONS:
-            parser.add_argument(*option.flags, **option.argparse_kwargs())
+        parser.add_argument("--no-reload", action="store_true", help=NO_RELOAD_HELP)
+        parser.add_argument("--grace", type=float, default=30.0, help=GRACE_HELP)
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args, worker_args=(), **options):
+        worker_params = parse_worker_args(celery_app, worker_args)  # a bad option ends here
         if options["no_reload"]:
-            code = self.inner_run(**options)
+            code = self.inner_run(worker_args, **options)
         else:
+            # Only the launcher needs the file watcher.
+            from launcher.reloader import run_reloading
+
             modules = [
                 settings.SETTINGS_MODULE,
                 *(config.name for config in apps.get_app_configs()),
                 *celery_app.conf.imports,
             ]
-            # Django's own way to re-run this command line (python -m, -W, -X kept).
-            code = run_reloading(autoreload.get_child_arguments(), modules, options)
+            code = run_reloading(worker_params, modules, options["grace"])
         if code:
             sys.exit(code)
 
-    def inner_run(self, **options) -> int:
+    def inner_run(self, worker_args, **options) -> int:
         if not options["skip_checks"]:
             self.stdout.write("Performing system checks...\n\n")
             self.check(display_num_errors=True)
+        # Celery's Django fixup would run them again as the worker starts.
+        os.environ["CELERY_SKIP_CHECKS"] = "1"
         self.check_migrations()
         # The worker opens its own connections, in each pool process.
         for connection in connections.all(initialized_only=True):
@@ -60,4 +87,4 @@ class Command(BaseCommand):
                 f"using settings {settings.SETTINGS_MODULE!r}",
             )
         )
-        return run_worker(celery_app, worker_argv(options))
+        return run_worker(celery_app, worker_args)

@@ -1,0 +1,81 @@
+"""An opt-in task class for tasks that need the request that sent them.
+
+``@shared_task(base=RequestContextTask)`` or ``@celery_app.task(base=...)``.
+Sending from a request adds a JSON snapshot of it to the message headers (the
+task's own arguments are untouched); running, the task gets a request context
+rebuilt from it, so ``request``, ``url_for(..., _external=True)`` and templates
+that use them work as in the view. Without a snapshot it runs like any
+``FlaskTask``. The app's ``before_request`` hooks do not run: they check what a
+client sent (a CSRF token, a session), and the copy carries no credentials.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import has_request_context, request
+
+from flask_demo.celery import FlaskTask
+
+HEADER = "flask_request"
+
+#: Headers worth having in a task; everything else, and above all Cookie,
+#: Authorization, Proxy-Authorization and API keys, never leaves the web process.
+ALLOWED_HEADERS = frozenset({"accept", "accept-language", "user-agent", "referer", "x-request-id"})
+
+#: Form fields that hold secrets are left out of the snapshot too.
+SECRET_FIELD = re.compile(r"pass|secret|token|csrf|key", re.IGNORECASE)
+
+
+def snapshot() -> dict:
+    """The current request, reduced to what is safe and useful to carry in a message."""
+    return {
+        "base_url": request.root_url,
+        "path": request.path,
+        "method": request.method,
+        "query_string": request.query_string.decode("latin-1"),
+        "form": {k: v for k, v in request.form.lists() if not SECRET_FIELD.search(k)},
+        "headers": {k: v for k, v in request.headers.items() if k.lower() in ALLOWED_HEADERS},
+    }
+
+
+def rebuild(app, snap: dict):
+    """A request context equivalent to the snapshotted request."""
+    return app.test_request_context(
+        snap["path"],
+        base_url=snap["base_url"],
+        method=snap["method"],
+        query_string=snap["query_string"],
+        data=snap["form"] or None,
+        headers=snap["headers"],
+    )
+
+
+def with_snapshot(options: dict) -> dict:
+    """Send options with the current request's snapshot added to the headers, if any.
+
+    Headers already there win: a retry re-sends the snapshot it was given.
+    """
+    if has_request_context():
+        options["headers"] = {HEADER: snapshot(), **(options.get("headers") or {})}
+    return options
+
+
+class RequestContextTask(FlaskTask):
+    def apply_async(self, args=None, kwargs=None, **options):
+        return super().apply_async(args, kwargs, **with_snapshot(options))
+
+    def apply(self, args=None, kwargs=None, **options):
+        return super().apply(args, kwargs, **with_snapshot(options))
+
+    def _request_snapshot(self) -> dict | None:
+        # A worker merges custom headers into the request; apply() keeps them apart.
+        return getattr(self.request, HEADER, None) or (self.request.headers or {}).get(HEADER)
+
+    def __call__(self, *args, **kwargs):
+        snap = self._request_snapshot()
+        if snap is None:
+            return super().__call__(*args, **kwargs)
+        # A request context pushes a fresh app context of its own first.
+        with rebuild(self.app.flask_app, snap):
+            return self.run(*args, **kwargs)

@@ -1,0 +1,66 @@
+"""What each app's Celery task class gives the shared tasks.
+
+A shared task is an instance of its Celery app's task class (``task_cls``), so
+``self.mails`` in a task is an attribute of that class. Each app sets three,
+one per role, and the tasks never ask which framework they run in:
+
+- Django: ``django_demo.djangobin.task_class.DjangobinTask``
+- Flask: ``flask_demo.celery.FlaskbinTask``
+
+Sending a mail is not among them: the messages ``mails`` builds send
+themselves (``EmailMessage.send()``, Django's or Flask-Mailman's), over the
+app's own mail settings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from shared_tasks.outbox import Message
+
+
+class SendableMail(Protocol):
+    def send(self) -> int:
+        """Send over SMTP; raise ``smtplib.SMTPException`` or ``OSError`` on failure."""
+
+
+class Mails(Protocol):
+    """Builds the mails, with the app's templates and data."""
+
+    def activation(self, user_id: int, site_url: str) -> SendableMail | None:
+        """The activation mail of an inactive user; None if there is nothing to activate."""
+
+    def feedback(
+        self, name: str, email: str, purpose: str, subject: str, message: str
+    ) -> SendableMail:
+        """The contact-form mail, addressed to the site's admins."""
+
+
+class Snippets(Protocol):
+    """The snippet table."""
+
+    def delete_expired(self, now: datetime, limit: int) -> int:
+        """Delete at most ``limit`` snippets that expired at or before ``now``; return how many."""
+
+
+class Outbox(Protocol):
+    """The outbox table (see :mod:`shared_tasks.outbox`)."""
+
+    def add(self, message: Message) -> None:
+        """Write ``message`` in the current database transaction."""
+
+    def waiting(self, older_than: float, limit: int) -> list[Message]:
+        """The oldest ``limit`` messages written more than ``older_than`` seconds ago."""
+
+    def remove(self, message: Message) -> None:
+        """Delete ``message``: the broker has it."""
+
+
+class FrameworkTask(Protocol):
+    """The attributes the shared tasks use on ``self``."""
+
+    mails: Mails
+    snippets: Snippets
+    outbox: Outbox

