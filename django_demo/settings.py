@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 import dev_defaults
-from shared_tasks import TASK_MODULES
+from shared_tasks import TASK_MODULES, TASK_QUEUES, TASK_ROUTES
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -139,6 +139,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 # The shared task modules: not in a Django app, so autodiscovery would not see them.
 CELERY_IMPORTS = TASK_MODULES
+# Mail and maintenance in queues of their own; a worker without -Q takes all.
+CELERY_TASK_ROUTES = TASK_ROUTES
+CELERY_TASK_QUEUES = TASK_QUEUES
 # Crontab schedules follow the site's time zone.
 CELERY_TIMEZONE = TIME_ZONE
 # Show STARTED in results and Flower, not only PENDING until done.

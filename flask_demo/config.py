@@ -47,6 +47,9 @@ class Config:
         "result_serializer": "json",
         # The shared task modules: the worker imports them at start-up.
         "imports": shared_tasks.TASK_MODULES,
+        # Mail and maintenance in queues of their own; a worker without -Q takes all.
+        "task_routes": shared_tasks.TASK_ROUTES,
+        "task_queues": shared_tasks.TASK_QUEUES,
         # Crontab schedules in UTC, as the Django demo's default.
         "timezone": "UTC",
         # Show STARTED in results and Flower, not only PENDING until done.

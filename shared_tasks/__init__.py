@@ -5,6 +5,18 @@ mail, query a table) the tasks ask of ``self``, an instance of the app's task
 class: see :mod:`shared_tasks.framework`.
 """
 
+from kombu import Queue
+
 #: The modules a worker imports at start-up (Celery's ``imports`` setting): they
 #: are not in a Django app, so ``autodiscover_tasks()`` would not find them.
 TASK_MODULES = ("shared_tasks.mail", "shared_tasks.outbox", "shared_tasks.snippets")
+
+#: Where each task goes (Celery's ``task_routes``): a worker started with ``-Q mail``
+#: sends mail and nothing else, and a long sweep never holds up an activation mail.
+TASK_ROUTES = {
+    "shared_tasks.mail.*": {"queue": "mail"},
+    "shared_tasks.snippets.*": {"queue": "maintenance"},
+    "shared_tasks.outbox.*": {"queue": "maintenance"},
+}
+#: Celery's ``task_queues``: a worker started without ``-Q`` consumes all of them.
+TASK_QUEUES = (Queue("celery"), Queue("mail"), Queue("maintenance"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 #: The contact form's purposes, shared so both apps offer the same choices.
 PURPOSES = [
@@ -26,14 +27,20 @@ def feedback_context(name: str, email: str, purpose: str, subject: str, message:
     }
 
 
-# A refused or unreachable SMTP server is worth retrying; a bad template is not.
-SMTP_ERRORS = (smtplib.SMTPException, OSError)
+# A refused, unreachable or hung SMTP server is worth retrying; a bad template is
+# not. A hung server times out after 10 s (EMAIL_TIMEOUT, MAIL_TIMEOUT) with an
+# OSError; an attempt that still overruns its soft time limit is retried too.
+SMTP_ERRORS = (smtplib.SMTPException, OSError, SoftTimeLimitExceeded)
 
-# Up to 9 tries. The waits double from 5 s up to a cap of 10 minutes, each drawn
-# at random between 0 and that bound (full jitter), so a queue of mails does not
-# hit a recovering server at the same instant: at most about 20 minutes in all,
-# about 10 on average. After that the failure stays visible in the results.
-MAIL_RETRY = {
+MAIL_TASK = {
+    # A few SMTP exchanges of at most 10 s each fit in the soft limit; the hard
+    # one kills a pool process stuck past it (the task then fails, visibly).
+    "soft_time_limit": 60,
+    "time_limit": 90,
+    # Up to 9 tries. The waits double from 5 s up to a cap of 10 minutes, each drawn
+    # at random between 0 and that bound (full jitter), so a queue of mails does not
+    # hit a recovering server at the same instant: at most about 20 minutes in all,
+    # about 10 on average. After that the failure stays visible in the results.
     "autoretry_for": SMTP_ERRORS,
     "retry_backoff": 5,
     "retry_backoff_max": 600,
@@ -42,7 +49,7 @@ MAIL_RETRY = {
 }
 
 
-@shared_task(bind=True, **MAIL_RETRY)
+@shared_task(bind=True, **MAIL_TASK)
 def send_activation_mail(self, user_id: int, site_url: str) -> str:
     """Mail an inactive user the link that activates the account."""
     mail = self.mails.activation(user_id, site_url)
@@ -52,7 +59,7 @@ def send_activation_mail(self, user_id: int, site_url: str) -> str:
     return "sent"
 
 
-@shared_task(bind=True, **MAIL_RETRY)
+@shared_task(bind=True, **MAIL_TASK)
 def send_feedback_mail(
     self, name: str, email: str, purpose: str, subject: str, message: str
 ) -> str:

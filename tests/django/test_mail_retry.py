@@ -1,6 +1,7 @@
 """SMTP failures: the mail tasks retry with backoff and give up visibly."""
 
 import smtplib
+import socket
 from email import message_from_bytes
 from unittest import mock
 
@@ -9,7 +10,7 @@ from celery import states
 from django.core.mail import EmailMessage
 
 from devstack.mailsink import serve
-from shared_tasks.mail import MAIL_RETRY, send_feedback_mail
+from shared_tasks.mail import MAIL_TASK, SMTP_ERRORS, send_feedback_mail
 from tests.cases import CONTACT
 from tests.support import free_port
 
@@ -38,9 +39,10 @@ def test_mail_goes_over_smtp_to_the_sink(smtp, tmp_path):
 
 
 def test_retry_policy_backs_off_on_smtp_errors():
-    assert send_feedback_mail.autoretry_for == (smtplib.SMTPException, OSError)
+    assert send_feedback_mail.autoretry_for == SMTP_ERRORS
+    assert {smtplib.SMTPException, OSError} < set(SMTP_ERRORS)
     assert send_feedback_mail.retry_backoff and send_feedback_mail.retry_jitter
-    assert send_feedback_mail.max_retries == MAIL_RETRY["max_retries"]
+    assert send_feedback_mail.max_retries == MAIL_TASK["max_retries"]
 
 
 def test_refused_connection_is_retried_until_smtp_returns(smtp, tmp_path):
@@ -66,3 +68,20 @@ def test_after_the_last_retry_the_failure_is_recorded(smtp):
         result = send_feedback_mail.apply(kwargs=CONTACT)
     assert result.state == states.FAILURE
     assert isinstance(result.result, ConnectionRefusedError)
+
+
+def test_a_hung_smtp_server_times_out_and_the_attempt_is_retried(smtp, settings):
+    # A server that accepts the connection and never says a word.
+    with socket.create_server(("127.0.0.1", 0)) as hung:
+        settings.EMAIL_PORT = hung.getsockname()[1]
+        settings.EMAIL_TIMEOUT = 0.5  # 10 s in the demo's settings
+        with (
+            mock.patch.object(send_feedback_mail, "max_retries", 1),
+            mock.patch.object(
+                EmailMessage, "send", autospec=True, side_effect=EmailMessage.send
+            ) as send,
+        ):
+            result = send_feedback_mail.apply(kwargs=CONTACT)
+    assert send.call_count == 2  # the first try, and its retry
+    assert result.state == states.FAILURE
+    assert "timed out" in str(result.result)

@@ -81,3 +81,21 @@ def test_a_bad_batch_size_is_refused_clearly(batch_size):
     # An admin can edit the schedule's arguments: a batch of 0 used to loop forever.
     with pytest.raises(ValueError, match="batch_size must be a whole number of at least 1"):
         delete_expired_snippets.apply(kwargs={"batch_size": batch_size}, throw=True)
+
+
+def test_a_sweep_that_overruns_its_soft_limit_stops_between_batches(monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    snippets_expiring_at(*[timezone.now() - timedelta(days=1)] * 5)
+    batches = iter([2, SoftTimeLimitExceeded()])
+    real = Snippet.objects.delete_expired
+
+    def one_batch_then_the_limit(now, limit):
+        outcome = next(batches)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return real(now, limit)
+
+    monkeypatch.setattr(Snippet.objects, "delete_expired", one_batch_then_the_limit)
+    assert delete_expired_snippets.apply(kwargs={"batch_size": 2}).get() == 2
+    assert Snippet.objects.count() == 3  # the next run deletes the rest

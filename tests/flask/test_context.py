@@ -35,10 +35,7 @@ def make_app(broker_url: str):
     app = create_app("testing", MARKER="from-config")
     app.config["CELERY"]["broker_url"] = broker_url
     celery_app = app.extensions["celery"]
-    # Its own queue: nothing meant for the Django demo's tasks reaches this worker.
-    celery_app.conf.update(
-        broker_url=broker_url, broker_heartbeat=0, task_default_queue="flask-tests"
-    )
+    celery_app.conf.update(broker_url=broker_url, broker_heartbeat=0)
     bp = Blueprint("probe", __name__)
 
     @celery_app.task(name="probe", bind=True, shared=False, base=RequestContextTask)

@@ -37,7 +37,6 @@ def stack(broker_url, tmp_path_factory):
         broker_url=broker_url,
         broker_heartbeat=0,
         result_backend=f"db+sqlite:///{db_path.with_name('results.sqlite3')}",
-        task_default_queue="flask-tests",
     )
     # Flask-Mailman's test backend keeps what the tasks send.
     app.extensions["mailman"].outbox = MAILS

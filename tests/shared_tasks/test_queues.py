@@ -1,0 +1,93 @@
+"""Each task goes to its queue, and a worker started with ``-Q`` takes only that queue."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from celery import Celery
+
+from dev_defaults import ROOT
+from devstack.broker import EmbeddedRedis
+
+pytestmark = pytest.mark.broker
+CALLS = {
+    "shared_tasks.mail.send_activation_mail": ({"user_id": 0, "site_url": "http://x/"}, "mail"),
+    "shared_tasks.snippets.delete_expired_snippets": ({}, "maintenance"),
+    "shared_tasks.outbox.relay_outbox": ({}, "maintenance"),
+}
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    """The Django demo's workers: one on the mail queue, one on maintenance."""
+    var = tmp_path_factory.mktemp("queues")
+    with EmbeddedRedis(var / "broker") as broker:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "DJANGO_"))}
+        # Results in the broker's Redis, where this test reads which worker ran each task.
+        env |= {"DEMO_VAR_DIR": str(var), "CELERY_BROKER_URL": broker.url}
+        env |= {"CELERY_RESULT_BACKEND": broker.url}
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
+        workers = [
+            subprocess.Popen(
+                [
+                    *manage,
+                    "runworker",
+                    "--no-reload",
+                    "-P",
+                    "solo",
+                    "-Q",
+                    queue,
+                    "-n",
+                    f"{queue}@%h",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            for queue in ("mail", "maintenance")
+        ]
+        client = Celery("client", broker=broker.url, backend=broker.url, set_as_current=False)
+        try:
+            yield env, client
+        finally:
+            for worker in workers:
+                os.killpg(worker.pid, signal.SIGTERM)
+            for worker in workers:
+                worker.wait(30)
+            client.close()
+
+
+@pytest.mark.parametrize("task", list(CALLS))
+def test_each_task_is_taken_by_the_worker_of_its_queue(two_workers, task):
+    env, client = two_workers
+    kwargs, queue = CALLS[task]
+    # Sent as a user would, by Celery's own command with the demo's routes.
+    sent = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "django_demo",
+            "call",
+            task,
+            "--kwargs",
+            json.dumps(kwargs),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = client.AsyncResult(sent.stdout.strip())
+    result.get(timeout=60)
+    assert result.worker.split("@")[0] == queue
