@@ -1,6 +1,7 @@
 """The Django demo's settings: from the environment, and free of development tooling."""
 
 import os
+import secrets
 import subprocess
 import sys
 
@@ -63,3 +64,16 @@ def test_only_json_is_accepted():
 
     assert list(app.conf.accept_content) == ["json"]
     assert app.conf.task_serializer == app.conf.result_serializer == "json"
+
+
+def test_the_deploy_check_passes_with_the_production_environment_file():
+    example = (ROOT / "deploy" / "djangobin.env.example").read_text().splitlines()
+    env = dict(line.split("=", 1) for line in example if line and not line.startswith("#"))
+    env["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)  # the example's is a placeholder
+    result = run_python(
+        "from django.core.management import execute_from_command_line; execute_from_command_line("
+        "['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        **env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
