@@ -37,3 +37,14 @@ def crash_probe(runs_file: str) -> str:
     if first:
         time.sleep(300)
     return "done"
+
+
+@app.task(name="slow_probe", shared=False)
+def slow_probe(runs_file: str, seconds: float) -> str:
+    """Record a start, take ``seconds``, record the end."""
+    with Path(runs_file).open("a") as f:
+        f.write(f"start {os.getpid()}\n")
+    time.sleep(seconds)
+    with Path(runs_file).open("a") as f:
+        f.write(f"done {os.getpid()}\n")
+    return "done"
