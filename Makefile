@@ -54,7 +54,7 @@ bench: $(STAMP) ## run the benchmarks and write bench/results.md
 
 lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra local --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
 
 clean: ## remove the virtual environment, databases, mail, docs build
 	rm -rf $(VENV) var/* docs/_build .pytest_cache .ruff_cache

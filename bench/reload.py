@@ -22,8 +22,8 @@ from pathlib import Path
 
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 
-from bench.launchers import Client, ProjectCopy, Running, launcher_command, tally
 from devstack.broker import EmbeddedRedis
+from tests.launcher.harness import Client, ProjectCopy, Running, launcher_command, tally
 
 EDITS = int(os.environ.get("BENCH_RELOAD_EDITS", "10"))
 COLD_STARTS = 5

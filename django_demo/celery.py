@@ -9,8 +9,9 @@ from shared_tasks.worker_steps import RejectMalformed
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_demo.settings")
 
-# Its task class adds what the shared tasks ask of Django (shared_tasks/framework.py)
-# to Celery's DjangoTask, and so to delay_on_commit.
+# Every task is an instance of this class: Celery's DjangoTask (delay_on_commit), plus
+# what the shared tasks ask of Django (shared_tasks/framework.py). A dotted string,
+# so the models it uses are imported once Django is set up.
 app = Celery("django_demo", task_cls="django_demo.djangobin.task_class:DjangobinTask")
 # Every CELERY_* Django setting, read lazily, so settings are loaded only when needed.
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -104,13 +104,16 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    CELERY = {**Config.CELERY, "result_backend": "rpc://"}
+    # No development default: the broker comes from the environment.
+    CELERY = {**Config.CELERY, "broker_url": "", "result_backend": "rpc://"}
 
     @staticmethod
     def init_app(app) -> None:
-        if not app.config["SECRET_KEY"] or not os.environ.get("CELERY_BROKER_URL"):
+        broker = os.environ.get("CELERY_BROKER_URL") or app.config["CELERY"]["broker_url"]
+        if not app.config["SECRET_KEY"] or not broker:
             raise RuntimeError(
-                "production needs FLASK_SECRET_KEY and CELERY_BROKER_URL in the environment"
+                "production needs FLASK_SECRET_KEY and a broker (CELERY_BROKER_URL) "
+                "in the environment"
             )
 
 

@@ -13,8 +13,7 @@ from wtforms.validators import (
 
 from flask_demo.extensions import db
 from flask_demo.models import User
-from shared_tasks.mail import PURPOSES
-from shared_tasks.snippets import EXPIRATION_CHOICES
+from shared_tasks.domain import EXPIRATION_CHOICES, PURPOSES
 
 
 def choices(pairs):

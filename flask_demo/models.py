@@ -8,8 +8,8 @@ from sqlalchemy import delete, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from flask_demo.extensions import db
-from shared_tasks.outbox import Message
-from shared_tasks.snippets import expiry_time
+from shared_tasks.domain import expiry_time
+from shared_tasks.framework import Message
 
 
 def utcnow() -> datetime:

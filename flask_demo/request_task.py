@@ -76,6 +76,8 @@ class RequestContextTask(FlaskTask):
         snap = self._request_snapshot()
         if snap is None:
             return super().__call__(*args, **kwargs)
-        # A request context pushes a fresh app context of its own first.
-        with rebuild(self.app.flask_app, snap):
+        flask_app = self.app.flask_app
+        # The app context first, fresh as FlaskTask's: a request context would
+        # reuse one that is already active (under `flask worker`, always).
+        with flask_app.app_context(), rebuild(flask_app, snap):
             return self.run(*args, **kwargs)

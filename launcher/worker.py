@@ -32,14 +32,6 @@ logger = get_logger(__name__)
 #: second for answers at every start; a development worker is alone.
 DEFAULT_ARGS = ("--loglevel=INFO", "--without-mingle")
 
-#: The launcher's own options; every other argument is a ``celery worker`` one.
-GRACE_HELP = (
-    "Seconds a stopping worker gets to finish its tasks (warm shutdown), and then again "
-    "after a cold shutdown, before its process group is killed."
-)
-NO_RELOAD_HELP = "Run the worker without the reloader."
-WORKER_ARGS_HELP = "Any `celery worker` option (-l info, -c 4, -P solo, -Q mail, -B, -E …)."
-
 
 def worker_argv(worker_args: Sequence[str]) -> list[str]:
     return ["worker", *DEFAULT_ARGS, *worker_args]
@@ -49,7 +41,7 @@ def parse_worker_args(app: Celery, worker_args: Sequence[str]) -> dict:
     """``celery worker``'s own parse of the arguments; exit with its message if it refuses."""
     obj = CLIContext(app=app, no_color=True, workdir=None, quiet=True)
     try:
-        context = celery_worker.make_context("worker", worker_argv(worker_args)[1:], obj=obj)
+        context = celery_worker.make_context("celery worker", worker_argv(worker_args)[1:], obj=obj)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)

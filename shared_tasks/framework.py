@@ -14,11 +14,10 @@ app's own mail settings.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from shared_tasks.outbox import Message
+from typing import Protocol
+from uuid import uuid4
 
 
 class SendableMail(Protocol):
@@ -43,6 +42,15 @@ class Snippets(Protocol):
 
     def delete_expired(self, now: datetime, limit: int) -> int:
         """Delete at most ``limit`` snippets that expired at or before ``now``; return how many."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One task message as an outbox row holds it; ``id`` becomes the task id."""
+
+    task: str
+    kwargs: dict
+    id: str = field(default_factory=lambda: str(uuid4()))
 
 
 class Outbox(Protocol):

@@ -7,26 +7,6 @@ import smtplib
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-#: The contact form's purposes, shared so both apps offer the same choices.
-PURPOSES = [
-    ("feedback", "Feedback"),
-    ("bug", "Bug report"),
-    ("feature", "Feature request"),
-    ("other", "Other"),
-]
-
-
-def feedback_context(name: str, email: str, purpose: str, subject: str, message: str) -> dict:
-    """What both apps' feedback mail templates show: the purpose by its label."""
-    return {
-        "name": name,
-        "email": email,
-        "purpose": dict(PURPOSES).get(purpose, purpose),
-        "subject": subject,
-        "message": message,
-    }
-
-
 # A refused, unreachable or hung SMTP server is worth retrying; a bad template is
 # not. A hung server times out after 10 s (EMAIL_TIMEOUT, MAIL_TIMEOUT) with an
 # OSError; an attempt that still overruns its soft time limit is retried too.

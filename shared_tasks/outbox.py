@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
-from uuid import uuid4
 
 from celery import Celery, Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from kombu.exceptions import OperationalError
+
+from shared_tasks.framework import Message
 
 logger = logging.getLogger(__name__)
 
@@ -34,15 +34,6 @@ RELAY_AFTER_SECONDS = 30
 RELAY_BATCH = 500
 
 
-@dataclass(frozen=True)
-class Message:
-    """One task message as an outbox row holds it; ``id`` becomes the task id."""
-
-    task: str
-    kwargs: dict
-    id: str = field(default_factory=lambda: str(uuid4()))
-
-
 def stage(task: Task, **kwargs) -> Callable[[], bool]:
     """Write a message for ``task`` into the outbox, in the caller's transaction.
 
@@ -50,7 +41,7 @@ def stage(task: Task, **kwargs) -> Callable[[], bool]:
     committed (Django: ``transaction.on_commit``), so that a worker taking the
     task at once finds the rows it is about.
     """
-    app = task.app  # the app current now, whatever is current when the commit runs
+    app = task.app  # bound now: another app may be current by the time the commit runs
     message = Message(task.name, kwargs)
     task.outbox.add(message)
     return partial(deliver, app, message)

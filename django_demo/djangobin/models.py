@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from shared_tasks.outbox import Message
-from shared_tasks.snippets import EXPIRATION_CHOICES, expiry_time
+from shared_tasks.domain import EXPIRATION_CHOICES, expiry_time
+from shared_tasks.framework import Message
 
 
 def new_slug() -> str:

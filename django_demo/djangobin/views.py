@@ -31,8 +31,11 @@ def snippet_detail(request, slug):
 def signup(request):
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
+        # Hashes the password, slow by design: before the transaction, which holds
+        # SQLite's one write lock, so a crowd of sign-ups does not queue behind it.
+        user = form.save(commit=False)
         with transaction.atomic():
-            user = form.save()
+            user.save()
             # The outbox, not delay_on_commit: the message is committed with the
             # user and sent after that commit, and if the broker is down it waits
             # for beat's relay. An account without its activation mail is stuck.

@@ -10,7 +10,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from celery import Celery
 from dev_defaults import broker_url
 from devstack.broker import EmbeddedRedis
 from devstack.mailsink import serve
-from tests.support import free_port, start_stack, wait_for
+from tests.support import Browser, free_port, http_get, http_status, start_stack, wait_for
 
 
 def test_embedded_broker_is_private_and_stops_cleanly(tmp_path):
@@ -61,60 +60,6 @@ def test_mail_sink_keeps_each_message(tmp_path, capsys):
     (saved,) = tmp_path.glob("*.eml")
     assert b"the body" in saved.read_bytes()
     assert "Subject: hi" in capsys.readouterr().out
-
-
-class Browser:
-    """Just enough of a browser for Django forms: cookies and the CSRF token."""
-
-    def __init__(self, base):
-        self.base = base
-        self.jar = CookieJar()
-        no_redirect = type(
-            "NoRedirect",
-            (urllib.request.HTTPRedirectHandler,),
-            {"redirect_request": lambda *a, **k: None},
-        )
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), no_redirect
-        )
-
-    def get(self, path):
-        try:
-            with self.opener.open(self.base + path, timeout=10) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
-
-    def post_form(self, path, data):
-        _, page = self.get(path)
-        field, token = re.search(
-            r'name="(csrfmiddlewaretoken|csrf_token)"[^>]*value="([^"]+)"', page
-        ).groups()
-        body = urllib.parse.urlencode({**data, field: token}).encode()
-        request = urllib.request.Request(self.base + path, body, headers={"Referer": self.base})
-        try:
-            with self.opener.open(request, timeout=10) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
-
-
-def http_get(url, auth=None):
-    """(status, body) of a GET, or (None, b"") when nothing answers."""
-    request = urllib.request.Request(url)
-    if auth:
-        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
-    try:
-        with urllib.request.urlopen(request, timeout=10) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, b""
-    except OSError:
-        return None, b""
-
-
-def http_status(url, auth=None):
-    return http_get(url, auth)[0]
 
 
 def http_json(url, auth=None):

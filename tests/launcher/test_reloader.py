@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from dev_defaults import ROOT
 from tests.support import wait_for
 
 # A stand-in worker: records each start, and exits when drained unless told to
@@ -76,6 +77,8 @@ class Supervised:
             ],
             stderr=subprocess.PIPE,
             text=True,
+            # launch.py imports the launcher, which runs from the checkout.
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         wait_for(lambda: self.starts() == 1)
 

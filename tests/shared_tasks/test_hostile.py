@@ -37,9 +37,15 @@ def headers(task=send_feedback_mail.name):
     return {"lang": "py", "task": task, "id": task_id, "root_id": task_id, "parent_id": None}
 
 
+def queue_of(task: str, app=celery_app):
+    """The queue ``app`` routes ``task`` to: a bad message there comes before the good
+    task the test sends after it."""
+    return app.amqp.router.route({}, task)["queue"]
+
+
 def put(body, content_type, task=send_feedback_mail.name, encoding="utf-8", app=celery_app):
-    """Publish ``body`` as it is onto ``app``'s default queue, as any producer could."""
-    queue = app.amqp.queues[app.conf.task_default_queue]
+    """Publish ``body`` as it is onto the task's queue, as any producer could."""
+    queue = queue_of(task, app)
     with app.connection_for_write() as connection:
         connection.Producer().publish(
             body,
@@ -53,8 +59,8 @@ def put(body, content_type, task=send_feedback_mail.name, encoding="utf-8", app=
         )
 
 
-def message_count(app=celery_app) -> int:
-    queue = app.amqp.queues[app.conf.task_default_queue]
+def message_count(task=send_feedback_mail.name, app=celery_app) -> int:
+    queue = queue_of(task, app)
     with app.connection_for_write() as connection:
         return queue(connection.default_channel).queue_declare().message_count
 
@@ -89,6 +95,7 @@ def test_refused_content_never_runs_and_the_worker_goes_on(worker, case, mailout
 
 
 def test_unknown_task_is_rejected_and_logged(worker, mailoutbox, caplog):
+    # Unknown, so routed nowhere: put on the mail queue by hand, before a good task.
     put(VALID_BODY, "application/json", task="shared_tasks.mail.no_such_task")
     with caplog.at_level(logging.WARNING):
         assert send_feedback_mail.delay(**CONTACT).get(timeout=15) == "sent"

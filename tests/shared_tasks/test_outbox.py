@@ -31,7 +31,7 @@ def broker(tmp_path, broker_url):
 
 
 def queued_tasks(server) -> list[str]:
-    bodies = redis.Redis(unix_socket_path=str(server.socket)).lrange("celery", 0, -1)
+    bodies = redis.Redis(unix_socket_path=str(server.socket)).lrange("mail", 0, -1)
     return sorted(json.loads(body)["headers"]["task"] for body in bodies)
 
 

@@ -13,6 +13,8 @@ from celery import Celery
 
 from dev_defaults import ROOT
 from devstack.broker import EmbeddedRedis
+from django_demo.celery import app as django_celery
+from tests.support import use_broker
 
 pytestmark = pytest.mark.broker
 CALLS = {
@@ -91,3 +93,39 @@ def test_each_task_is_taken_by_the_worker_of_its_queue(two_workers, task):
     result = client.AsyncResult(sent.stdout.strip())
     result.get(timeout=60)
     assert result.worker.split("@")[0] == queue
+
+
+def counts_after(publish) -> dict[str, int]:
+    """How many messages each queue holds after ``publish(channel)``, with no worker."""
+    queues = {queue.name: queue for queue in django_celery.conf.task_queues}
+    with django_celery.connection_for_write() as connection:
+        channel = connection.default_channel
+        for queue in queues.values():
+            queue(channel).declare()
+            queue(channel).purge()
+        publish(channel)
+        counts = {name: q(channel).queue_declare().message_count for name, q in queues.items()}
+        for queue in queues.values():
+            queue(channel).purge()
+    return counts
+
+
+@pytest.mark.parametrize("task", list(CALLS))
+def test_a_task_reaches_its_queue_and_no_other(broker_url, task):
+    use_broker(django_celery, broker_url)
+    kwargs, expected = CALLS[task]
+    counts = counts_after(lambda channel: django_celery.send_task(task, kwargs=kwargs))
+    assert counts == {"celery": 0, "mail": 0, "maintenance": 0} | {expected: 1}
+
+
+def test_a_message_published_to_a_queues_binding_reaches_that_queue_alone(broker_url):
+    """As any producer but Celery publishes: to the queue's exchange, with its key."""
+    use_broker(django_celery, broker_url)
+    (mail,) = [queue for queue in django_celery.conf.task_queues if queue.name == "mail"]
+
+    def publish(channel):
+        django_celery.amqp.Producer(channel).publish(
+            "{}", exchange=mail.exchange, routing_key=mail.routing_key
+        )
+
+    assert counts_after(publish) == {"celery": 0, "mail": 1, "maintenance": 0}

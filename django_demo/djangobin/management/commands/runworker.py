@@ -16,19 +16,12 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 
 from django_demo import celery_app
-from launcher.worker import (
-    GRACE_HELP,
-    NO_RELOAD_HELP,
-    WORKER_ARGS_HELP,
-    banner,
-    parse_worker_args,
-    run_worker,
-)
 
 
 class Command(BaseCommand):
     help = (
-        f"Run a Celery worker for this project, restarted on each code change. {WORKER_ARGS_HELP}"
+        "Run a Celery worker for this project, restarted on each code change. "
+        "Every other argument goes to `celery worker` as it is (-l info, -c 4, -Q mail, -B …)."
     )
     # Checked in every fresh worker process instead, as runserver does, so a
     # failed check is reported and the next edit tries again.
@@ -49,16 +42,26 @@ class Command(BaseCommand):
         return parser
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-reload", action="store_true", help=NO_RELOAD_HELP)
-        parser.add_argument("--grace", type=float, default=30.0, help=GRACE_HELP)
+        parser.add_argument(
+            "--no-reload", action="store_true", help="Run the worker without the reloader."
+        )
+        parser.add_argument(
+            "--grace",
+            type=float,
+            default=30.0,
+            help="Seconds a stopping worker may finish its tasks in, before it is stopped harder.",
+        )
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
     def handle(self, *args, worker_args=(), **options):
+        # Development tooling: imported when the command runs, the file watcher
+        # only by the process that watches.
+        from launcher.worker import parse_worker_args
+
         worker_params = parse_worker_args(celery_app, worker_args)  # a bad option ends here
         if options["no_reload"]:
             code = self.inner_run(worker_args, **options)
         else:
-            # Only the launcher needs the file watcher.
             from launcher.reloader import run_reloading
 
             modules = [
@@ -71,6 +74,8 @@ class Command(BaseCommand):
             sys.exit(code)
 
     def inner_run(self, worker_args, **options) -> int:
+        from launcher.worker import banner, run_worker
+
         if not options["skip_checks"]:
             self.stdout.write("Performing system checks...\n\n")
             self.check(display_num_errors=True)

@@ -1,6 +1,6 @@
 """Run a worker launcher on a temporary copy of the project, edit a task, watch what runs.
 
-Shared by the launcher tests (``tests/test_launchers.py``) and the reload benchmark
+Shared by the launcher tests (``tests/launcher/test_launchers.py``) and the reload benchmark
 (``bench/reload.py``), so what is measured is what is tested. Edits go to a copy,
 never to the checkout.
 """
@@ -42,7 +42,7 @@ PROBE = '''
 
 @shared_task(name="probe")
 def probe(n, seconds=0.0):
-    """Appended by bench/launchers.py: its answer says which version of the code ran."""
+    """Appended by tests/launcher/harness.py: its answer says which version of the code ran."""
     import os
     import time
 

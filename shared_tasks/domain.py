@@ -1,0 +1,48 @@
+"""What both apps' forms, models and mails share with the tasks: the contact form's
+purposes and the snippets' lifetimes.
+
+It defines no task, so app modules that Celery's task class imports (models,
+mails) can import it without defining tasks while Celery is still setting up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
+
+#: The contact form's purposes.
+PURPOSES = [
+    ("feedback", "Feedback"),
+    ("bug", "Bug report"),
+    ("feature", "Feature request"),
+    ("other", "Other"),
+]
+
+
+def feedback_context(name: str, email: str, purpose: str, subject: str, message: str) -> dict:
+    """What both apps' feedback mail templates show: the purpose by its label."""
+    return {
+        "name": name,
+        "email": email,
+        "purpose": dict(PURPOSES).get(purpose, purpose),
+        "subject": subject,
+        "message": message,
+    }
+
+
+#: Expiration choices: key, label, and how long a snippet lives (None: forever).
+EXPIRATIONS = {
+    "never": ("Never", None),
+    "1w": ("1 week", relativedelta(weeks=1)),
+    "1m": ("1 month", relativedelta(months=1)),
+    "6m": ("6 months", relativedelta(months=6)),
+    "1y": ("1 year", relativedelta(years=1)),
+}
+EXPIRATION_CHOICES = [(key, label) for key, (label, _) in EXPIRATIONS.items()]
+
+
+def expiry_time(expiration: str, created: datetime) -> datetime | None:
+    """When a snippet created at ``created`` with this choice stops being visible."""
+    lifetime = EXPIRATIONS[expiration][1]
+    return None if lifetime is None else created + lifetime

@@ -1,0 +1,65 @@
+"""The Flask demo's configuration: flat classes, the environment, and nothing else loaded."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from dev_defaults import ROOT
+from flask_demo import create_app
+from tests.support import DEV_TOOLING
+
+
+def test_production_refuses_to_start_without_secret_and_broker(monkeypatch):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.setenv("FLASK_SECRET_KEY", '"k"')
+    with pytest.raises(RuntimeError, match="CELERY_BROKER_URL"):
+        create_app("production")
+    monkeypatch.setenv("FLASK_CELERY__broker_url", '"amqp://broker.internal//"')
+    conf = create_app("production").extensions["celery"].conf
+    assert conf.broker_url == "amqp://broker.internal//"
+
+
+def test_celery_settings_follow_the_environment(monkeypatch):
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
+    app = create_app("development")
+    assert app.extensions["celery"].conf.broker_url == "redis://127.0.0.1:6379/9"
+
+
+def test_any_setting_comes_from_the_environment_as_json(monkeypatch):
+    monkeypatch.setenv("FLASK_CELERY__task_acks_late", "false")
+    monkeypatch.setenv("FLASK_CELERY__worker_prefetch_multiplier", "4")
+    conf = create_app("development").extensions["celery"].conf
+    assert conf.task_acks_late is False and conf.worker_prefetch_multiplier == 4
+    monkeypatch.delenv("FLASK_CELERY__task_acks_late")
+    # Each app had its own copy of the mapping: the next one starts from the class.
+    assert create_app("development").extensions["celery"].conf.task_acks_late is True
+
+
+def test_celerys_own_variables_win_over_the_flask_ones(monkeypatch):
+    monkeypatch.setenv("FLASK_CELERY__broker_url", '"redis://127.0.0.1:6379/8"')
+    conf = create_app("development").extensions["celery"].conf
+    assert conf.broker_url == "redis://127.0.0.1:6379/8"
+    # Celery reads CELERY_BROKER_URL itself, over any configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
+    assert conf.broker_url == "redis://127.0.0.1:6379/9"
+
+
+def test_the_app_loads_no_development_tooling_and_writes_nothing(tmp_path):
+    code = (
+        "import sys; from flask_demo import create_app; app = create_app('production'); "
+        "app.extensions['celery'].loader.import_default_modules(); "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(DEV_TOOLING)!r}))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "CELERY_"))}
+    env |= {
+        "FLASK_SECRET_KEY": '"k"',
+        "CELERY_BROKER_URL": "amqp://127.0.0.1//",
+        "DEMO_VAR_DIR": str(tmp_path / "var"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "[]", result.stderr
+    assert not (tmp_path / "var").exists()
