@@ -6,6 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+# The second pass of `make test`: the database-touching tests on PostgreSQL, in a
+# throw-away database (pytest-django's test_…, the Flask tests' test_flask_…).
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/celery_in_practice
+DATABASE_TESTS := tests/django tests/flask/test_features.py tests/flask/test_worker.py \
+	tests/shared_tasks/test_outbox.py tests/shared_tasks/test_beat.py
 
 .DEFAULT_GOAL := help
 .PHONY: help install run-django run-flask broker docs docs-check tour test lint bench lock clean
@@ -42,8 +47,9 @@ docs-check: docs ## open every page in headless Chromium: console errors, tabs, 
 tour: $(STAMP) ## retake the quick start's screenshots of the running Django demo (needs chromium)
 	PYTHONPATH=$(CURDIR) $(BIN)/python docs/_tools/tour.py
 
-test: $(STAMP) ## run the test suite (real-broker tests skip when a server is absent)
+test: $(STAMP) ## run the tests, then the database ones on PostgreSQL (absent servers: skipped)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest $(PYTEST_ARGS) $(DATABASE_TESTS)
 
 lint: $(STAMP) ## ruff over the code
 	$(BIN)/ruff check .

@@ -49,7 +49,9 @@ def measure() -> dict[str, dict[str, float]]:
     from devstack.broker import EmbeddedRedis
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-mail-"))
-    os.environ.update(DJANGO_SETTINGS_MODULE="django_demo.settings", DJANGO_DB_PATH=str(tmp / "db"))
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="django_demo.settings", DATABASE_URL=f"sqlite:///{tmp / 'db'}"
+    )
     django.setup()
     call_command("migrate", verbosity=0)
 

@@ -37,7 +37,7 @@ HEADER = (
 
 def setup_django(db_path: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "django_demo.settings"
-    os.environ["DJANGO_DB_PATH"] = db_path
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
     import django
     from django.core.management import call_command
 

@@ -8,6 +8,7 @@ import os
 from email.utils import getaddresses
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 import dev_defaults
@@ -89,20 +90,18 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("DJANGO_DB_PATH", VAR / "django.sqlite3"),
-        "OPTIONS": {
-            # Web, worker and beat write to one SQLite file: WAL lets readers run
-            # beside a writer, IMMEDIATE takes the write lock up front instead of
-            # failing half-way with "database is locked", and the timeout waits.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-        },
+# One URL names the database: PostgreSQL where workers run on other machines
+# (postgres://user:password@host/name), a SQLite file in development.
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{VAR / 'django.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Web, worker and beat write to one SQLite file: WAL lets readers run
+        # beside a writer, IMMEDIATE takes the write lock up front instead of
+        # failing half-way with "database is locked", and the timeout waits.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
     }
-}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,7 +3,7 @@
 Real-broker tests take the ``broker_url`` fixture, parametrized over the
 embedded Redis (always there: the tests start their own), a Redis server and a
 RabbitMQ server. An absent server skips with its reason, unless
-``REQUIRE_BROKERS=1`` (set by ``.ci/run``) turns that skip into a failure.
+``REQUIRE_SERVERS=1`` (set by ``.ci/run``) turns that skip into a failure.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from types import SimpleNamespace
 from unittest import mock
-from urllib.parse import urlsplit
 
 import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for start_worker)
 import pytest
@@ -20,9 +19,7 @@ from celery.contrib.testing.worker import start_worker
 from devstack.broker import EmbeddedRedis
 from django_demo.celery import app as celery_app
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
-from tests.support import REAL_BROKERS, server_answers, use_broker
-
-REQUIRE_BROKERS = os.environ.get("REQUIRE_BROKERS") == "1"
+from tests.support import REAL_BROKERS, require, use_broker
 
 # Celery reads these two over any configuration: the tests pick their brokers
 # themselves, so a developer's shell setting must not redirect them all.
@@ -32,12 +29,15 @@ for variable in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(tmp_path_factory):
-    # A file, not SQLite's shared in-memory database: the worker thread writes
-    # results while the test thread reads, and shared-cache mode locks tables.
     from django.conf import settings
 
-    test_db = tmp_path_factory.mktemp("db") / "test.sqlite3"
-    settings.DATABASES["default"]["TEST"]["NAME"] = str(test_db)
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # A file, not SQLite's shared in-memory database: the worker thread writes
+        # results while the test thread reads, and shared-cache mode locks tables.
+        database["TEST"]["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    else:  # DATABASE_URL names a server: pytest-django makes a test_ database there
+        require(database["ENGINE"].rsplit(".", 1)[-1], f"//{database['HOST']}:{database['PORT']}")
 
 
 @pytest.fixture(scope="session")
@@ -51,11 +51,7 @@ def broker_url(request):
     if request.param == "embedded":
         return request.getfixturevalue("embedded_broker").url
     url = REAL_BROKERS[request.param]
-    if not server_answers(url):
-        reason = f"no {request.param} server at {urlsplit(url).netloc.rsplit('@')[-1]}"
-        if REQUIRE_BROKERS:
-            pytest.fail(f"{reason}, and REQUIRE_BROKERS=1 forbids skipping")
-        pytest.skip(reason)
+    require(request.param, url)
     return url
 
 

@@ -13,11 +13,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 
 from dev_defaults import ROOT
@@ -31,6 +34,49 @@ REAL_BROKERS = {
     "redis": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
     "rabbitmq": os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//"),
 }
+
+
+#: The caller's configuration, which a demo process in a test must not inherit.
+CONFIGURATION = ("CELERY_", "DJANGO_", "FLASK_", "FLOWER_", "DATABASE_URL")
+
+
+def demo_environ(**env: str) -> dict[str, str]:
+    """This process's environment without the caller's configuration, plus ``env``: a
+    demo process started with it runs on its own defaults, as a new user's does."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(CONFIGURATION)} | env
+
+
+#: The PostgreSQL server the database tests use when it answers (``make test`` sets it).
+TEST_POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/celery_in_practice"
+)
+
+#: Set by .ci/run: a test whose server is absent fails instead of skipping.
+REQUIRE_SERVERS = os.environ.get("REQUIRE_SERVERS") == "1"
+
+
+def require(server: str, url: str) -> None:
+    """Skip, saying why, when nothing answers at ``url``; fail instead under REQUIRE_SERVERS=1."""
+    if not server_answers(url):
+        reason = f"no {server} server at {urlsplit(url).netloc.rsplit('@')[-1]}"
+        if REQUIRE_SERVERS:
+            pytest.fail(f"{reason}, and REQUIRE_SERVERS=1 forbids skipping")
+        pytest.skip(reason)
+
+
+@contextmanager
+def throwaway_database(server_url: str, prefix: str):
+    """A new, empty PostgreSQL database on the server of ``server_url``, dropped after;
+    yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    maintenance = urlsplit(server_url)._replace(path="/postgres").geturl()
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:
@@ -101,8 +147,7 @@ def start_stack(
         "FLOWER_PORT": free_port(),
         "SMTP_PORT": free_port(),
     }
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "FLOWER_"))}
-    environ |= {k: str(v) for k, v in ports.items()} | env
+    environ = demo_environ(**{k: str(v) for k, v in ports.items()}, **env)
     environ |= {"DEMO_VAR_DIR": str(var), "FLOWER_BASIC_AUTH": flower_auth}
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack", name],

@@ -15,11 +15,24 @@ from pathlib import Path
 import pytest
 import redis
 from celery import Celery
+from kombu import Connection
 
 from dev_defaults import broker_url
 from devstack.broker import EmbeddedRedis
 from devstack.mailsink import serve
-from tests.support import Browser, free_port, http_get, http_status, start_stack, wait_for
+from shared_tasks import TASK_QUEUES
+from tests.support import (
+    REAL_BROKERS,
+    TEST_POSTGRES_URL,
+    Browser,
+    free_port,
+    http_get,
+    http_status,
+    require,
+    start_stack,
+    throwaway_database,
+    wait_for,
+)
 
 
 def test_embedded_broker_is_private_and_stops_cleanly(tmp_path):
@@ -123,13 +136,36 @@ SIGN_UP = {
 }
 
 
-@pytest.mark.parametrize("name", ["django", "flask"])
-def test_run_stack_end_to_end(tmp_path, name):
+@pytest.fixture
+def servers(request):
+    """The environment that moves a stack to real servers, if the case asks for them:
+    RabbitMQ with its queues emptied, and a throw-away PostgreSQL database."""
+    if not request.param:
+        yield {}
+        return
+    amqp = REAL_BROKERS["rabbitmq"]
+    require("rabbitmq", amqp)
+    require("postgresql", TEST_POSTGRES_URL)
+    with Connection(amqp) as connection:
+        for queue in TASK_QUEUES:
+            queue(connection.default_channel).declare()
+            queue(connection.default_channel).purge()
+    with throwaway_database(TEST_POSTGRES_URL, "test_stack") as database:
+        yield {"CELERY_BROKER_URL": amqp, "DATABASE_URL": database}
+
+
+@pytest.mark.parametrize(
+    ("name", "servers"),
+    [("django", False), ("flask", False), ("django", True)],
+    ids=["django", "flask", "django-rabbitmq-postgresql"],
+    indirect=["servers"],
+)
+def test_run_stack_end_to_end(tmp_path, name, servers):
     """`make run-django` / `make run-flask` as a user meets them: sign up, get the mail,
-    activate, Ctrl-C."""
+    activate, Ctrl-C. And the same on RabbitMQ and PostgreSQL, as the README says."""
     var = tmp_path / "var"
     log = (tmp_path / "stack.log").open("w")
-    stack = start_stack(name, var, "flower:s3cret-pass", output=log)
+    stack = start_stack(name, var, "flower:s3cret-pass", output=log, **servers)
     base, flower = stack.web, stack.flower
     try:
 
@@ -152,7 +188,8 @@ def test_run_stack_end_to_end(tmp_path, name):
         wait_for(worker_in_flower, timeout=30, interval=0.5)
 
         # A task that fails shows as failed in Flower, with its exception.
-        sender = Celery("probe", broker=broker_url(name, var), set_as_current=False)
+        broker = servers.get("CELERY_BROKER_URL") or broker_url(name, var)
+        sender = Celery("probe", broker=broker, set_as_current=False)
         failing = sender.send_task(
             "shared_tasks.snippets.delete_expired_snippets", kwargs={"batch_size": "ten"}
         )

@@ -1,17 +1,15 @@
 """The Django demo's settings: from the environment, and free of development tooling."""
 
-import os
 import secrets
 import subprocess
 import sys
 
 from dev_defaults import ROOT
-from tests.support import DEV_TOOLING
+from tests.support import DEV_TOOLING, demo_environ
 
 
 def run_python(code: str, **env) -> str:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
-    environ |= {"DJANGO_SETTINGS_MODULE": "django_demo.settings"} | env
+    environ = demo_environ(DJANGO_SETTINGS_MODULE="django_demo.settings", **env)
     return subprocess.run(
         [sys.executable, "-c", code], env=environ, capture_output=True, text=True, cwd=ROOT
     )

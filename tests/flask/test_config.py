@@ -1,6 +1,5 @@
 """The Flask demo's configuration: flat classes, the environment, and nothing else loaded."""
 
-import os
 import subprocess
 import sys
 
@@ -8,7 +7,7 @@ import pytest
 
 from dev_defaults import ROOT
 from flask_demo import create_app
-from tests.support import DEV_TOOLING
+from tests.support import DEV_TOOLING, demo_environ
 
 
 def test_production_refuses_to_start_without_secret_and_broker(monkeypatch):
@@ -52,12 +51,13 @@ def test_the_app_loads_no_development_tooling_and_writes_nothing(tmp_path):
         "app.extensions['celery'].loader.import_default_modules(); "
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(DEV_TOOLING)!r}))"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "CELERY_"))}
-    env |= {
-        "FLASK_SECRET_KEY": '"k"',
-        "CELERY_BROKER_URL": "amqp://127.0.0.1//",
-        "DEMO_VAR_DIR": str(tmp_path / "var"),
-    }
+    env = demo_environ(
+        **{
+            "FLASK_SECRET_KEY": '"k"',
+            "CELERY_BROKER_URL": "amqp://127.0.0.1//",
+            "DEMO_VAR_DIR": str(tmp_path / "var"),
+        }
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
     )

@@ -29,14 +29,12 @@ SIGNUP = {
 
 
 @pytest.fixture(scope="module")
-def stack(broker_url, tmp_path_factory):
-    db_path = tmp_path_factory.mktemp("flaskdb") / "flask.sqlite3"
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}")
+def stack(broker_url, database_uri, tmp_path_factory):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_uri())
     celery_app = app.extensions["celery"]
+    results = tmp_path_factory.mktemp("flask-results") / "results.sqlite3"
     celery_app.conf.update(
-        broker_url=broker_url,
-        broker_heartbeat=0,
-        result_backend=f"db+sqlite:///{db_path.with_name('results.sqlite3')}",
+        broker_url=broker_url, broker_heartbeat=0, result_backend=f"db+sqlite:///{results}"
     )
     # Flask-Mailman's test backend keeps what the tasks send.
     app.extensions["mailman"].outbox = MAILS
@@ -45,6 +43,8 @@ def stack(broker_url, tmp_path_factory):
         celery_app.control.purge()
         with start_worker(celery_app, pool="solo", perform_ping_check=False):
             yield app
+        db.session.remove()
+        db.drop_all()
 
 
 def test_sign_up_to_activation_through_the_worker(stack):

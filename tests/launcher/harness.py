@@ -23,6 +23,7 @@ from celery import Celery
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 
 from dev_defaults import ROOT
+from tests.support import demo_environ
 
 PY = sys.executable
 COPIED = (
@@ -109,9 +110,7 @@ class Running:
         self, command: list[str], copy: ProjectCopy, broker_url: str, quiet=True, **extra_env
     ):
         # Nothing from the caller's configuration: the copy's own defaults, as a user has them.
-        prefixes = ("CELERY_", "FLASK_", "DJANGO_")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-        env.update(
+        env = demo_environ(
             CELERY_BROKER_URL=broker_url,
             # Results in the broker's Redis, so a plain client can read them.
             CELERY_RESULT_BACKEND=broker_url,

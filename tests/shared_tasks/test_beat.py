@@ -94,6 +94,17 @@ def test_django_beat_killed_after_a_run_does_not_repeat_it(django_beat, sent, sy
 
 
 @pytest.mark.django_db(transaction=True)  # the scheduler closes connections
+def test_django_beat_picks_up_a_change_made_in_the_admin_without_a_restart(django_beat):
+    beat = DatabaseScheduler(app=django_beat)
+    assert SWEEP in {entry.task for entry in beat.schedule.values()}
+    sweep = PeriodicTask.objects.get(task=SWEEP)
+    sweep.enabled = False
+    sweep.save()  # as the admin does: the save tells running schedulers to reload
+    assert SWEEP not in {entry.task for entry in beat.schedule.values()}
+    beat.close()
+
+
+@pytest.mark.django_db(transaction=True)  # the scheduler closes connections
 def test_django_beat_down_for_days_runs_the_sweep_once_when_back(django_beat, sent):
     sweep_ran_at(timezone.now() - timedelta(days=3))
     beat = DatabaseScheduler(app=django_beat)

@@ -21,7 +21,7 @@ import pytest
 
 from dev_defaults import ROOT
 from devstack.broker import EmbeddedRedis
-from tests.support import free_port, wait_for
+from tests.support import demo_environ, free_port, wait_for
 
 APPS = {"django": "django_demo", "flask": "flask_demo.make_celery"}
 PREPARE = {
@@ -37,7 +37,7 @@ def demo(request, tmp_path_factory):
     name = request.param
     var = tmp_path_factory.mktemp(f"{name}-cli")
     with EmbeddedRedis(var / "broker") as broker:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "DJANGO_"))}
+        env = demo_environ()
         env |= {"DEMO_VAR_DIR": str(var), "CELERY_BROKER_URL": broker.url}
         subprocess.run(PREPARE[name], env=env, cwd=ROOT, check=True)
         worker = subprocess.Popen(

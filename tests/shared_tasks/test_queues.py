@@ -14,7 +14,7 @@ from celery import Celery
 from dev_defaults import ROOT
 from devstack.broker import EmbeddedRedis
 from django_demo.celery import app as django_celery
-from tests.support import use_broker
+from tests.support import demo_environ, use_broker
 
 pytestmark = pytest.mark.broker
 CALLS = {
@@ -29,7 +29,7 @@ def two_workers(tmp_path_factory):
     """The Django demo's workers: one on the mail queue, one on maintenance."""
     var = tmp_path_factory.mktemp("queues")
     with EmbeddedRedis(var / "broker") as broker:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "DJANGO_"))}
+        env = demo_environ()
         # Results in the broker's Redis, where this test reads which worker ran each task.
         env |= {"DEMO_VAR_DIR": str(var), "CELERY_BROKER_URL": broker.url}
         env |= {"CELERY_RESULT_BACKEND": broker.url}
