@@ -79,6 +79,25 @@ def throwaway_database(server_url: str, prefix: str):
             connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def running(command: list[str], env: dict[str, str]):
+    """``command`` run from the checkout, quiet, in a session of its own; stopped after
+    with SIGTERM to the whole session, as a terminal's Ctrl-C would."""
+    process = subprocess.Popen(
+        command,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:

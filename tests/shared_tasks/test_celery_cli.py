@@ -21,7 +21,7 @@ import pytest
 
 from dev_defaults import ROOT
 from devstack.broker import EmbeddedRedis
-from tests.support import demo_environ, free_port, wait_for
+from tests.support import demo_environ, free_port, running, wait_for
 
 APPS = {"django": "django_demo", "flask": "flask_demo.make_celery"}
 PREPARE = {
@@ -40,26 +40,9 @@ def demo(request, tmp_path_factory):
         env = demo_environ()
         env |= {"DEMO_VAR_DIR": str(var), "CELERY_BROKER_URL": broker.url}
         subprocess.run(PREPARE[name], env=env, cwd=ROOT, check=True)
-        worker = subprocess.Popen(
-            [
-                *celery(name),
-                "worker",
-                "-P",
-                "solo",
-                "--without-mingle",
-                f"--hostname=cli-{name}@%h",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
+        worker = [*celery(name), "worker", "-P", "solo", f"--hostname=cli-{name}@%h"]
+        with running(worker, env):
             yield name, env
-        finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(30)
 
 
 def celery(name: str) -> list[str]:
@@ -90,7 +73,7 @@ def test_status_inspect_call_result_and_purge(demo):
     assert "Purged" in purged or "No messages purged" in purged
 
 
-def runs_until(demo, args: list[str], ready: str, seconds: float = 30) -> str:
+def runs_until(demo, args: list[str], ready: str, seconds: float = 60) -> str:
     """Start a long-running command, wait for a line containing ``ready``, stop it."""
     name, env = demo
     process = subprocess.Popen(
@@ -128,14 +111,7 @@ def test_events_and_beat_start(demo, tmp_path):
 def test_flower_starts_and_asks_for_credentials(demo):
     port = free_port()
     name, env = demo
-    flower = subprocess.Popen(
-        [*celery(name), "flower", "--address=127.0.0.1", f"--port={port}"],
-        env=env | {"FLOWER_BASIC_AUTH": "user:pass"},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    flower = [*celery(name), "flower", "--address=127.0.0.1", f"--port={port}"]
 
     def refuses_without_credentials():
         """Flower answering 401"""
@@ -147,8 +123,5 @@ def test_flower_starts_and_asks_for_credentials(demo):
             return False
         return False
 
-    try:
+    with running(flower, env | {"FLOWER_BASIC_AUTH": "user:pass"}):
         wait_for(refuses_without_credentials, timeout=30)
-    finally:
-        os.killpg(flower.pid, signal.SIGTERM)
-        flower.wait(30)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
+from contextlib import ExitStack
 
 import pytest
 from celery import Celery
@@ -14,7 +13,7 @@ from celery import Celery
 from dev_defaults import ROOT
 from devstack.broker import EmbeddedRedis
 from django_demo.celery import app as django_celery
-from tests.support import demo_environ, use_broker
+from tests.support import demo_environ, running, use_broker
 
 pytestmark = pytest.mark.broker
 CALLS = {
@@ -35,36 +34,14 @@ def two_workers(tmp_path_factory):
         env |= {"CELERY_RESULT_BACKEND": broker.url}
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
-        workers = [
-            subprocess.Popen(
-                [
-                    *manage,
-                    "runworker",
-                    "--no-reload",
-                    "-P",
-                    "solo",
-                    "-Q",
-                    queue,
-                    "-n",
-                    f"{queue}@%h",
-                ],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            for queue in ("mail", "maintenance")
-        ]
+        command = [*manage, "runworker", "--no-reload", "-P", "solo"]
+        queues = ("mail", "maintenance")
         client = Celery("client", broker=broker.url, backend=broker.url, set_as_current=False)
-        try:
+        with ExitStack() as workers:
+            for queue in queues:
+                workers.enter_context(running([*command, "-Q", queue, "-n", f"{queue}@%h"], env))
             yield env, client
-        finally:
-            for worker in workers:
-                os.killpg(worker.pid, signal.SIGTERM)
-            for worker in workers:
-                worker.wait(30)
-            client.close()
+        client.close()
 
 
 @pytest.mark.parametrize("task", list(CALLS))
