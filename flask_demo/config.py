@@ -106,9 +106,19 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     # No development default: the broker comes from the environment.
     CELERY = {**Config.CELERY, "broker_url": "", "result_backend": "rpc://"}
+    # HTTPS only (flask_demo/https.py): cookies over HTTPS only, and HSTS starting
+    # small, as the Django demo's; FLASK_HSTS_SECONDS raises it once all is HTTPS.
+    SESSION_COOKIE_SECURE = REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = 60
+    # FLASK_BEHIND_PROXY=true behind a reverse proxy that terminates TLS.
+    BEHIND_PROXY = False
 
     @staticmethod
     def init_app(app) -> None:
+        from flask_demo import https
+
+        https.init_app(app)
         broker = os.environ.get("CELERY_BROKER_URL") or app.config["CELERY"]["broker_url"]
         if not app.config["SECRET_KEY"] or not broker:
             raise RuntimeError(

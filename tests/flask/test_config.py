@@ -63,3 +63,30 @@ def test_the_app_loads_no_development_tooling_and_writes_nothing(tmp_path):
     )
     assert result.stdout.strip() == "[]", result.stderr
     assert not (tmp_path / "var").exists()
+
+
+@pytest.fixture
+def production(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY", '"k"')
+    monkeypatch.setenv("CELERY_BROKER_URL", "amqp://broker.internal//")
+    return lambda **config: create_app("production", **config).test_client()
+
+
+def test_production_redirects_plain_http_and_asks_for_https_only(production):
+    client = production()
+    response = client.get("/contact/?x=1", base_url="http://localhost")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://localhost/contact/?x=1"
+    page = client.get("/contact/", base_url="https://localhost")
+    assert page.status_code == 200
+    assert page.headers["Strict-Transport-Security"] == "max-age=60; includeSubDomains; preload"
+    cookie = page.headers["Set-Cookie"]  # the CSRF token's session
+    assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_behind_a_proxy_its_forwarded_scheme_counts(production, monkeypatch):
+    monkeypatch.setenv("FLASK_BEHIND_PROXY", "true")
+    client = production()
+    plain, forwarded = "http://localhost", {"X-Forwarded-Proto": "https"}
+    assert client.get("/contact/", base_url=plain, headers=forwarded).status_code == 200
+    assert client.get("/contact/", base_url=plain).status_code == 301
