@@ -7,7 +7,7 @@ use (``tornado.web.authenticated`` with its ``get_current_user``). A scraper
 then sends the basic-auth credentials, which Prometheus supports.
 
 Usage: ``python deploy/run_flower.py -A django_demo flower --address=127.0.0.1``
-(the systemd unit ``deploy/systemd/celery-flower.service`` and the dev stack run it).
+(the systemd unit ``deploy/systemd/celery-flower@.service`` and the dev stack run it).
 """
 
 import sys

@@ -75,7 +75,7 @@ def test_only_json_is_accepted():
 
 
 def test_the_deploy_check_passes_with_the_production_environment_file():
-    example = (ROOT / "deploy" / "djangobin.env.example").read_text().splitlines()
+    example = (ROOT / "deploy" / "django_demo.env.example").read_text().splitlines()
     env = dict(line.split("=", 1) for line in example if line and not line.startswith("#"))
     env["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)  # the example's is a placeholder
     result = run_python(

@@ -90,3 +90,14 @@ def test_behind_a_proxy_its_forwarded_scheme_counts(production, monkeypatch):
     plain, forwarded = "http://localhost", {"X-Forwarded-Proto": "https"}
     assert client.get("/contact/", base_url=plain, headers=forwarded).status_code == 200
     assert client.get("/contact/", base_url=plain).status_code == 301
+
+
+def test_production_starts_from_the_environment_file_example(monkeypatch):
+    example = (ROOT / "deploy" / "flask_demo.make_celery.env.example").read_text()
+    for line in example.splitlines():
+        if line and not line.startswith("#"):
+            monkeypatch.setenv(*line.split("=", 1))
+    app = create_app()  # FLASK_CONFIG=production, from the file
+    assert app.config["SECRET_KEY"] and app.config["SESSION_COOKIE_SECURE"]
+    assert app.config["ADMINS"] == ["ops@example.org"] and app.config["BEHIND_PROXY"] is True
+    assert app.extensions["celery"].conf.broker_url.startswith("amqp://flaskbin:")
