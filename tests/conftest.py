@@ -9,6 +9,8 @@ RabbitMQ server. An absent server skips with its reason, unless
 from __future__ import annotations
 
 import os
+import socket
+import threading
 from types import SimpleNamespace
 from unittest import mock
 
@@ -89,3 +91,26 @@ def worker(broker_url, django_db_setup, django_db_blocker):
         celery_app.control.purge()  # nothing left over from an earlier run
         with start_worker(celery_app, pool="solo", perform_ping_check=True) as worker:
             yield worker
+
+
+@pytest.fixture(params=["redis", "amqp"])
+def silent_broker(request):
+    """A broker that is up but silent: it takes every connection and never answers."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def accept():
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:  # closed
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = server.getsockname()[1]
+    yield {"redis": f"redis://127.0.0.1:{port}/0", "amqp": f"amqp://127.0.0.1:{port}//"}[
+        request.param
+    ]
+    server.close()
+    for connection in held:
+        connection.close()

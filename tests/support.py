@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -96,6 +97,18 @@ def running(command: list[str], env: dict[str, str]):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
+
+
+def answer_within(call, seconds: float = 60):
+    """``call()``'s answer, or a failure if it is still waiting after ``seconds``: far
+    longer than any timeout of the demos', so only a hang gets there."""
+    answers = []
+    thread = threading.Thread(target=lambda: answers.append(call()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not answers:
+        pytest.fail(f"still waiting after {seconds} s")
+    return answers[0]
 
 
 def free_port() -> int:
