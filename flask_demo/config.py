@@ -15,6 +15,7 @@ from celery.schedules import crontab
 
 import dev_defaults
 import shared_tasks
+from flask_demo import https
 
 
 class Config:
@@ -88,7 +89,7 @@ class Config:
 
     @staticmethod
     def init_app(app) -> None:
-        """Checks that need the final configuration, environment included."""
+        """What a configuration adds once the app is built (the environment read)."""
 
 
 class DevelopmentConfig(Config):
@@ -119,8 +120,6 @@ class ProductionConfig(Config):
 
     @staticmethod
     def init_app(app) -> None:
-        from flask_demo import https
-
         https.init_app(app)
         broker = os.environ.get("CELERY_BROKER_URL") or app.config["CELERY"]["broker_url"]
         if not app.config["SECRET_KEY"] or not broker:
