@@ -169,9 +169,15 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 # A worker started before the broker waits for it instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A broker that takes connections but never answers must not hang a request: Redis
-# would wait forever on its socket (AMQP gives up after 4 s by itself).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 3, "socket_connect_timeout": 3}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A broker that takes connections but never answers must not hang a request:
+    # Redis would wait forever on its socket (AMQP gives up after 4 s by itself).
+    "socket_timeout": 3,
+    "socket_connect_timeout": 3,
+    # RabbitMQ confirms each publish, so the outbox deletes a row only once the
+    # broker has the message (Redis has no confirms and ignores it).
+    "confirm_publish": True,
+}
 # Periodic tasks live in the database, editable in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Record each run as it is sent, not every 3 minutes: a beat that crashes and

@@ -65,9 +65,15 @@ class Config:
         "task_send_sent_event": True,
         # A worker started before the broker waits for it instead of exiting.
         "broker_connection_retry_on_startup": True,
-        # A broker that takes connections but never answers must not hang a request:
-        # Redis would wait forever on its socket (AMQP gives up after 4 s by itself).
-        "broker_transport_options": {"socket_timeout": 3, "socket_connect_timeout": 3},
+        "broker_transport_options": {
+            # A broker that takes connections but never answers must not hang a request:
+            # Redis would wait forever on its socket (AMQP gives up after 4 s by itself).
+            "socket_timeout": 3,
+            "socket_connect_timeout": 3,
+            # RabbitMQ confirms each publish, so the outbox deletes a row only once the
+            # broker has the message (Redis has no confirms and ignores it).
+            "confirm_publish": True,
+        },
         # Celery's own beat scheduler: the schedule is code here, where Django
         # keeps it in the database.
         "beat_schedule": {

@@ -5,8 +5,9 @@ activation mail's task), and no transaction spans both. So a view writes the
 message into an outbox table in the same transaction as the user, and sends it
 after the commit. If the broker is down the row stays, the page still answers,
 and :func:`relay_outbox`, run by beat every minute, sends it once the broker is
-back. A message is deleted only after it was published: delivery is at least
-once (a crash between the two sends it again), which the mail tasks tolerate.
+back. A message is deleted only after the broker took it (on RabbitMQ: after it
+confirmed it, see ``publish``): delivery is at least once (a crash between the
+two sends it again), which the mail tasks tolerate.
 
 The table is the app's: each task class has an ``outbox`` (see
 :mod:`shared_tasks.framework`), a Django model's manager or a Flask model.
@@ -18,6 +19,7 @@ import logging
 from collections.abc import Callable
 from functools import partial
 
+from amqp.exceptions import MessageNacked
 from celery import Celery, Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from kombu.exceptions import OperationalError
@@ -48,13 +50,18 @@ def stage(task: Task, **kwargs) -> Callable[[], bool]:
 
 
 def publish(app: Celery, message: Message) -> bool:
-    """Hand ``message`` to the broker; False if the broker cannot be reached."""
+    """Hand ``message`` to the broker; False if it cannot be reached or refuses it.
+
+    With publisher confirms on (the demos' ``confirm_publish``), RabbitMQ answers
+    each publish, and a refusal raises MessageNacked here; without them it would
+    drop the message silently, after the row was deleted.
+    """
     try:
         # The registered task's apply_async, not send_task: a task class may add
         # to the message (the Flask demo's request snapshot does).
         app.tasks[message.task].apply_async(kwargs=message.kwargs, task_id=message.id)
-    except OperationalError as error:
-        logger.warning("broker unreachable; %s stays in the outbox: %s", message.id, error)
+    except (OperationalError, MessageNacked) as error:
+        logger.warning("broker did not take %s; it stays in the outbox: %r", message.id, error)
         return False
     return True
 
