@@ -58,9 +58,10 @@ lint: $(STAMP) ## ruff over the code
 bench: $(STAMP) ## run the benchmarks and write bench/results.md
 	$(BIN)/python -m bench
 
-lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml
+lock: $(STAMP) ## re-resolve requirements.lock (and requirements-production.lock) from pyproject.toml
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra local --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --quiet -o requirements-production.lock
 
 clean: ## remove the virtual environment, databases, mail, docs build
 	rm -rf $(VENV) var/* docs/_build .pytest_cache .ruff_cache

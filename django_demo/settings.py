@@ -40,8 +40,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 # Plain HTTP is redirected, and cookies travel over HTTPS only.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
-# Browsers remember to use HTTPS. Start small (60 s), as cookiecutter-django advises,
-# and raise it to a year once the whole site, subdomains included, serves HTTPS.
+# Browsers remember to use HTTPS, subdomains included, and the site may be preloaded
+# (cookiecutter-django's defaults). Start small (60 s) and raise it to a year once
+# the whole site, subdomains included, serves HTTPS.
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else "60"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)

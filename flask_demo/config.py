@@ -121,6 +121,10 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS_SECONDS = 60
+    HSTS_INCLUDE_SUBDOMAINS = HSTS_PRELOAD = True
+    # The host names the site answers to, as Django's ALLOWED_HOSTS: a request for any
+    # other is refused before a redirect or a link is built from its Host header.
+    TRUSTED_HOSTS = ["localhost"]
     # FLASK_BEHIND_PROXY=true behind a reverse proxy that terminates TLS.
     BEHIND_PROXY = False
 

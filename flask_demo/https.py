@@ -23,6 +23,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def strict_transport_security(response):
-        hsts = f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains; preload"
+        hsts = f"max-age={app.config['HSTS_SECONDS']}"
+        hsts += "; includeSubDomains" if app.config["HSTS_INCLUDE_SUBDOMAINS"] else ""
+        hsts += "; preload" if app.config["HSTS_PRELOAD"] else ""
         response.headers.setdefault("Strict-Transport-Security", hsts)
         return response

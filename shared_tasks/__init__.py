@@ -19,7 +19,7 @@ TASK_ROUTES = {
     "shared_tasks.outbox.*": {"queue": "maintenance"},
 }
 #: Celery's ``task_queues``: a worker started without ``-Q`` consumes all of them. Each is
-#: bound by its own name. Celery sends straight to a queue, but left out, the binding
-#: would be Celery's default key for all three, and any other producer publishing to
-#: one queue's binding would reach all three.
+#: bound by its own name. Celery sends straight to a queue, but left out, all three
+#: would be bound to the same exchange with the same (empty) key, and any other
+#: producer publishing to one queue's binding would reach all three.
 TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in ("celery", "mail", "maintenance"))

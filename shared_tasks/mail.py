@@ -20,7 +20,7 @@ MAIL_TASK = {
     # Up to 9 tries. The waits double from 5 s up to a cap of 10 minutes, each drawn
     # at random between 0 and that bound (full jitter), so a queue of mails does not
     # hit a recovering server at the same instant: at most about 20 minutes in all,
-    # about 10 on average. After that the failure stays visible in the results.
+    # about 10 on average, plus the tries themselves. Then the failure stays visible.
     "autoretry_for": SMTP_ERRORS,
     "retry_backoff": 5,
     "retry_backoff_max": 600,

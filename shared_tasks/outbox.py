@@ -35,6 +35,10 @@ RELAY_AFTER_SECONDS = 30
 #: Messages per relay run: a long outage drains over several runs, none of them long.
 RELAY_BATCH = 500
 
+#: How long a publish waits for RabbitMQ's confirm: without a limit, a broker that
+#: took the message and never answers (a memory alarm) would hold the request.
+CONFIRM_SECONDS = 5
+
 
 def stage(task: Task, **kwargs) -> Callable[[], bool]:
     """Write a message for ``task`` into the outbox, in the caller's transaction.
@@ -54,13 +58,17 @@ def publish(app: Celery, message: Message) -> bool:
 
     With publisher confirms on (the demos' ``confirm_publish``), RabbitMQ answers
     each publish, and a refusal raises MessageNacked here; without them it would
-    drop the message silently, after the row was deleted.
+    drop the message silently, after the row was deleted. An answer that does not
+    come within CONFIRM_SECONDS counts as a refusal: the row stays, and the
+    message may then be sent twice, which the tasks tolerate.
     """
     try:
         # The registered task's apply_async, not send_task: a task class may add
         # to the message (the Flask demo's request snapshot does).
-        app.tasks[message.task].apply_async(kwargs=message.kwargs, task_id=message.id)
-    except (OperationalError, MessageNacked) as error:
+        app.tasks[message.task].apply_async(
+            kwargs=message.kwargs, task_id=message.id, confirm_timeout=CONFIRM_SECONDS
+        )
+    except (OperationalError, MessageNacked, TimeoutError) as error:
         logger.warning("broker did not take %s; it stays in the outbox: %r", message.id, error)
         return False
     return True
@@ -74,8 +82,9 @@ def deliver(app: Celery, message: Message) -> bool:
     return True
 
 
-# Beat sends one every minute: a relay stops within that minute, between two
-# messages, and the next one goes on.
+# Beat sends one every minute: a relay stops at its soft limit, within that minute,
+# and the next one goes on. Two may still overlap (a relay that waited in the queue);
+# delivery is at least once, so a message they both send goes twice, harmlessly.
 @shared_task(bind=True, soft_time_limit=45, time_limit=55)
 def relay_outbox(self) -> int:
     """Send what views could not send (the broker was down); return how many went out."""

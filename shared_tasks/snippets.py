@@ -15,9 +15,10 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH_SIZE = 1000
 
 
-# A sweep that overruns its soft limit stops between batches (each batch is its
-# own short transaction, so nothing is half-done) and the next run goes on; the
-# hard limit kills a pool process stuck inside one statement.
+# A sweep that overruns its soft limit stops where it is: the batch in progress is
+# rolled back (each batch is its own short transaction), the earlier ones stay
+# deleted, and the next run goes on. The hard limit kills a pool process stuck
+# inside one statement.
 @shared_task(bind=True, soft_time_limit=240, time_limit=300)
 def delete_expired_snippets(self, batch_size: int = SWEEP_BATCH_SIZE) -> int:
     """Delete every snippet whose expiry time has passed, one indexed batch at a time.

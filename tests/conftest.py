@@ -39,7 +39,8 @@ def django_db_modify_db_settings(tmp_path_factory):
         # results while the test thread reads, and shared-cache mode locks tables.
         database["TEST"]["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
     else:  # DATABASE_URL names a server: pytest-django makes a test_ database there
-        require(database["ENGINE"].rsplit(".", 1)[-1], f"//{database['HOST']}:{database['PORT']}")
+        host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
+        require(database["ENGINE"].rsplit(".", 1)[-1], f"//{host}:{port}")
 
 
 @pytest.fixture(scope="session")

@@ -118,11 +118,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: The port a URL without one means.
+DEFAULT_PORTS = {"redis": 6379, "amqp": 5672, "postgres": 5432, "postgresql": 5432}
+
+
 def server_answers(url: str) -> bool:
     """Whether something accepts TCP connections at the URL's host and port."""
     parts = urlsplit(url)
+    address = (parts.hostname or "127.0.0.1", parts.port or DEFAULT_PORTS.get(parts.scheme))
     try:
-        with socket.create_connection((parts.hostname, parts.port), timeout=1):
+        with socket.create_connection(address, timeout=1):
             return True
     except OSError:
         return False

@@ -39,17 +39,18 @@ def test_each_unit_stops_only_its_main_process_first(path):
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="no systemd-analyze here")
 @pytest.mark.parametrize("path", UNITS, ids=lambda path: path.name)
 def test_systemd_finds_nothing_wrong_in_the_units(path, tmp_path):
+    # The deployment's folder, here: a checkout with the programs the units start.
+    bin_dir = tmp_path / "srv" / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for program in ("celery", "python"):
+        (bin_dir / program).write_text("#!/bin/sh\n")
+        (bin_dir / program).chmod(0o755)
+    local = tmp_path / path.name
+    local.write_text(path.read_text().replace("/srv/celery-in-practice", str(tmp_path / "srv")))
     result = subprocess.run(
-        ["systemd-analyze", "verify", "--man=no", str(path)], capture_output=True, text=True
+        ["systemd-analyze", "verify", "--man=no", str(local)], capture_output=True, text=True
     )
-    # What it may say of this machine rather than of the unit: the paths of a
-    # deployment (/srv/celery-in-practice), which do not exist here.
-    problems = [
-        line
-        for line in result.stderr.splitlines()
-        if line.strip() and "/srv/celery-in-practice" not in line
-    ]
-    assert problems == [], result.stderr
+    assert (result.returncode, result.stderr) == (0, "")
 
 
 def lines(path) -> list[str]:

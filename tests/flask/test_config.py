@@ -84,6 +84,11 @@ def test_production_redirects_plain_http_and_asks_for_https_only(production):
     assert "Secure" in cookie and "HttpOnly" in cookie
 
 
+def test_production_refuses_a_host_it_does_not_serve(production):
+    response = production().get("/contact/", base_url="http://evil.example")
+    assert response.status_code == 400  # not a redirect to https://evil.example
+
+
 def test_behind_a_proxy_its_forwarded_scheme_counts(production, monkeypatch):
     monkeypatch.setenv("FLASK_BEHIND_PROXY", "true")
     client = production()

@@ -98,7 +98,7 @@ def test_a_task_reaches_its_queue_and_no_other(broker_url, task):
 def test_a_message_published_to_a_queues_binding_reaches_that_queue_alone(broker_url):
     """As any producer but Celery publishes: to the queue's exchange, with its key."""
     use_broker(django_celery, broker_url)
-    (mail,) = [queue for queue in django_celery.conf.task_queues if queue.name == "mail"]
+    mail = django_celery.amqp.queues["mail"]  # as Celery declares it, exchange and all
 
     def publish(channel):
         django_celery.amqp.Producer(channel).publish(
