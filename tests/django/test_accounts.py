@@ -13,6 +13,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_demo.djangobin.models import OutboxMessage
 from django_demo.djangobin.tokens import activation_token
 from shared_tasks.mail import send_activation_mail
+from shared_tasks.outbox import CONFIRM_SECONDS
 from tests.cases import CONTACT
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,9 @@ def test_sign_up_creates_an_inactive_user_and_sends_the_mail_on_commit(
     assert not user.is_active
     assert len(callbacks) == 1  # sent on commit, not before
     queued.activation.assert_called_once_with(
-        kwargs={"user_id": user.pk, "site_url": "http://testserver/"}, task_id=mock.ANY
+        kwargs={"user_id": user.pk, "site_url": "http://testserver/"},
+        task_id=mock.ANY,
+        confirm_timeout=CONFIRM_SECONDS,
     )
     assert not OutboxMessage.objects.exists()  # the broker took it
 

@@ -14,6 +14,7 @@ from flask_demo.extensions import db
 from flask_demo.models import OutboxMessage, Snippet, User, utcnow
 from flask_demo.tokens import MAX_AGE, make_token
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
+from shared_tasks.outbox import CONFIRM_SECONDS
 from shared_tasks.snippets import delete_expired_snippets
 from tests.cases import BAD_SNIPPETS, CONTACT
 
@@ -91,7 +92,9 @@ def test_sign_up_creates_an_inactive_user_and_sends_the_mail(client, sent_tasks)
     assert response.status_code == 200 and b"Check your mail" in response.data
     assert not user.is_active and user.check_password(SIGNUP["password"])
     sent_tasks[0].assert_called_once_with(
-        kwargs={"user_id": user.id, "site_url": "http://localhost/"}, task_id=mock.ANY
+        kwargs={"user_id": user.id, "site_url": "http://localhost/"},
+        task_id=mock.ANY,
+        confirm_timeout=CONFIRM_SECONDS,
     )
     assert count(OutboxMessage) == 0  # the broker took it
 
