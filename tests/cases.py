@@ -21,3 +21,19 @@ CONTACT = {
     "subject": "Snippets vanish",
     "message": "My snippet expired & disappeared <early>?",
 }
+
+#: A sign-up in each app's form (Django's UserCreationForm names its fields password1/2).
+SIGN_UP = {
+    "django": {
+        "username": "ada",
+        "email": "ada@example.com",
+        "password1": "correct-horse-battery",
+        "password2": "correct-horse-battery",
+    },
+    "flask": {
+        "username": "ada",
+        "email": "ada@example.com",
+        "password": "correct-horse-battery",
+        "password2": "correct-horse-battery",
+    },
+}

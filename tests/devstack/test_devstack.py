@@ -21,6 +21,7 @@ from dev_defaults import broker_url
 from devstack.broker import EmbeddedRedis
 from devstack.mailsink import serve
 from shared_tasks import TASK_QUEUES
+from tests.cases import SIGN_UP
 from tests.support import (
     REAL_BROKERS,
     TEST_POSTGRES_URL,
@@ -130,12 +131,6 @@ def listening_addresses(port: int) -> set[str]:
     return addresses
 
 
-SIGN_UP = {
-    "django": {"password1": "correct-horse-battery", "password2": "correct-horse-battery"},
-    "flask": {"password": "correct-horse-battery", "password2": "correct-horse-battery"},
-}
-
-
 @pytest.fixture
 def servers(request):
     """The environment that moves a stack to real servers, if the case asks for them:
@@ -206,7 +201,7 @@ def test_run_stack_end_to_end(tmp_path, name, servers):
         browser = Browser(base)
         status, page = browser.post_form(
             "/signup/",
-            {"username": "ada", "email": "ada@example.com", **SIGN_UP[name]},
+            SIGN_UP[name],
         )
         assert status == 200 and "Check your mail" in page
 

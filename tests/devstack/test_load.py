@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.cases import CONTACT
+from tests.cases import CONTACT, SIGN_UP
 from tests.support import Browser, http_status, start_stack, wait_for
 
 SIGN_UPS = 150
@@ -26,14 +26,10 @@ CONTACTS = 50
 CLIENTS = 40
 #: Long enough for the last of a crowd: each sign-up hashes a password.
 PATIENCE = 300
-PASSWORDS = {
-    "django": {"password1": "correct-horse-battery", "password2": "correct-horse-battery"},
-    "flask": {"password": "correct-horse-battery", "password2": "correct-horse-battery"},
-}
 
 
 def sign_up(base: str, name: str, n: int) -> int:
-    data = {"username": f"user{n}", "email": f"user{n}@example.com", **PASSWORDS[name]}
+    data = {**SIGN_UP[name], "username": f"user{n}", "email": f"user{n}@example.com"}
     status, page = Browser(base, PATIENCE).post_form("/signup/", data)
     return 201 if status == 200 and "Check your mail" in page else status
 

@@ -8,21 +8,16 @@ import pytest
 
 from django_demo.celery import app as celery_app
 from django_demo.djangobin.models import OutboxMessage
+from tests.cases import SIGN_UP
 from tests.support import answer_within, use_broker
 
 
 @pytest.mark.django_db(transaction=True)
 def test_sign_up_answers_and_keeps_its_message_for_the_relay(silent_broker, client):
-    form = {
-        "username": "ada",
-        "email": "ada@example.com",
-        "password1": "correct-horse-battery",
-        "password2": "correct-horse-battery",
-    }
     previous = celery_app.conf.broker_url
     use_broker(celery_app, silent_broker)
     try:
-        response = answer_within(lambda: client.post("/signup/", form))
+        response = answer_within(lambda: client.post("/signup/", SIGN_UP["django"]))
     finally:
         use_broker(celery_app, previous)
     assert response.status_code == 200 and b"Check your mail" in response.content
