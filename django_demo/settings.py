@@ -119,6 +119,7 @@ LOGIN_REDIRECT_URL = "index"
 LOGOUT_REDIRECT_URL = "index"
 
 LANGUAGE_CODE = "en-us"
+# UTC (stored times are UTC anyway, USE_TZ): crontabs then keep 24 h apart on DST days.
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -156,7 +157,7 @@ CELERY_IMPORTS = TASK_MODULES
 # Mail and maintenance in queues of their own; a worker without -Q takes all.
 CELERY_TASK_ROUTES = TASK_ROUTES
 CELERY_TASK_QUEUES = TASK_QUEUES
-# Crontab schedules follow the site's time zone.
+# Crontab schedules in the site's zone, UTC by default (TIME_ZONE says why).
 CELERY_TIMEZONE = TIME_ZONE
 # Show STARTED in results and Flower, not only PENDING until done.
 CELERY_TASK_TRACK_STARTED = True
@@ -165,6 +166,9 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# On a lost broker connection, stop the tasks it delivered: they can no longer be
+# acknowledged and come back to the queue, so finishing them would run them twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Events for Flower, including "sent", so a queued task shows before it starts.
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True

@@ -51,7 +51,7 @@ class Config:
         # Mail and maintenance in queues of their own; a worker without -Q takes all.
         "task_routes": shared_tasks.TASK_ROUTES,
         "task_queues": shared_tasks.TASK_QUEUES,
-        # Crontab schedules in UTC, as the Django demo's default.
+        # UTC, as the Django demo: a crontab then keeps 24 h apart on DST days.
         "timezone": "UTC",
         # Show STARTED in results and Flower, not only PENDING until done.
         "task_track_started": True,
@@ -60,6 +60,9 @@ class Config:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # On a lost broker connection, stop the tasks it delivered: they can no longer be
+        # acknowledged and come back to the queue, so finishing them would run them twice.
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
         # Events for Flower, including "sent", so a queued task shows before it starts.
         "worker_send_task_events": True,
         "task_send_sent_event": True,

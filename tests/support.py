@@ -15,7 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -66,13 +66,14 @@ def require(server: str, url: str) -> None:
 
 
 @contextmanager
-def throwaway_database(server_url: str, prefix: str):
-    """A new, empty PostgreSQL database on the server of ``server_url``, dropped after;
-    yields its URL."""
+def throwaway_database(server_url: str, prefix: str, template: str | None = None):
+    """A new PostgreSQL database on the server of ``server_url``, empty or a copy of the
+    database ``template``, dropped after; yields its URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     maintenance = urlsplit(server_url)._replace(path="/postgres").geturl()
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
     finally:
@@ -139,6 +140,62 @@ def unreachable(url: str) -> str:
     if parts.scheme == "redis+socket":
         return f"redis+socket:///nonexistent-{free_port()}/redis.sock"
     return parts._replace(netloc=f"{parts.netloc.rsplit(':', 1)[0]}:{free_port()}").geturl()
+
+
+class FreezingProxy:
+    """A TCP proxy to a real server that can freeze: while frozen it still takes
+    connections but passes nothing on, either way, as a hung broker or a broken
+    network path would. Thawed, it passes on what it held or, as a restarted
+    broker would, drops every connection it had."""
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        self.upstream = (parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme])
+        self.server = socket.create_server(("127.0.0.1", 0))
+        credentials, at, _ = parts.netloc.rpartition("@")
+        netloc = f"{credentials}{at}127.0.0.1:{self.server.getsockname()[1]}"
+        self.url = parts._replace(netloc=netloc).geturl()
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client = self.server.accept()[0]
+            except OSError:  # closed
+                return
+            upstream = socket.create_connection(self.upstream)
+            self.connections += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                self.flowing.wait()
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def freeze(self) -> None:
+        self.flowing.clear()
+
+    def thaw(self, drop: bool = False) -> None:
+        if drop:
+            for connection in self.connections:
+                with suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+        self.flowing.set()
+
+    def close(self) -> None:
+        self.thaw()
+        self.server.close()
 
 
 def use_broker(app, url: str) -> None:

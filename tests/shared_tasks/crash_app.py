@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from celery import Celery
+from celery.exceptions import SoftTimeLimitExceeded
 
 from flask_demo.config import TestingConfig
 
@@ -20,6 +21,7 @@ app.conf.update(
     # Redis hands a message its killed worker held to another worker only after
     # this timeout (one hour by default); the tests cannot wait that long.
     broker_transport_options={
+        **TestingConfig.CELERY["broker_transport_options"],
         "visibility_timeout": 4,
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
@@ -47,4 +49,44 @@ def slow_probe(runs_file: str, seconds: float) -> str:
     time.sleep(seconds)
     with Path(runs_file).open("a") as f:
         f.write(f"done {os.getpid()}\n")
+    return "done"
+
+
+# The recovery test's beat: a tick a second into the test's queue.
+if "CRASH_TICKS_QUEUE" in os.environ:
+    app.conf.beat_schedule = {
+        "tick": {
+            "task": "tick_probe",
+            "schedule": 1.0,
+            "args": (os.environ["CRASH_TICKS_FILE"],),
+            "options": {"queue": os.environ["CRASH_TICKS_QUEUE"]},
+        }
+    }
+
+
+@app.task(name="tick_probe", shared=False)
+def tick_probe(ticks_file: str) -> None:
+    """Record when it ran."""
+    with Path(ticks_file).open("a") as f:
+        f.write(f"{time.time()}\n")
+
+
+@app.task(name="limited_probe", shared=False)
+def limited_probe(runs_file: str, stop_at_soft_limit: bool) -> str:
+    """Record a start, then hang; record the soft time limit if it comes, and either
+    stop there or go on hanging, as a task stuck in a C call would."""
+    with Path(runs_file).open("a") as f:
+        f.write(f"start {os.getpid()}\n")
+    try:
+        # Past the soft limits of the tests, within the 4 s visibility timeout: a
+        # longer task would be handed out again while still running.
+        time.sleep(2.5)
+    except SoftTimeLimitExceeded:
+        with Path(runs_file).open("a") as f:
+            f.write("soft limit\n")
+        if stop_at_soft_limit:
+            return "stopped"
+        time.sleep(300)
+    with Path(runs_file).open("a") as f:
+        f.write("done\n")
     return "done"

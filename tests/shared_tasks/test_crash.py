@@ -28,28 +28,13 @@ pytestmark = pytest.mark.broker
 
 
 @contextmanager
-def worker(broker_url, queue, log):
+def celery(command: list[str], broker_url: str, log, **env):
+    """``celery -A tests.shared_tasks.crash_app COMMAND`` in its own process group,
+    killed with all its processes after."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tests.shared_tasks.crash_app",
-            "worker",
-            "-P",
-            "prefork",
-            "-c",
-            "1",
-            "-Q",
-            queue,
-            "-l",
-            "INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ],
+        [sys.executable, "-m", "celery", "-A", "tests.shared_tasks.crash_app", *command],
         cwd=ROOT,
-        env={**os.environ, "CRASH_BROKER_URL": broker_url},
+        env={**os.environ, "CRASH_BROKER_URL": broker_url, **env},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: one kill takes the pool too
@@ -60,6 +45,15 @@ def worker(broker_url, queue, log):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def worker(broker_url, queue, log, pool="prefork"):
+    return celery(
+        ["worker", "-P", pool, "-c", "1", "-Q", queue, "-l", "INFO"]
+        + ["--without-mingle", "--without-gossip"],
+        broker_url,
+        log,
+    )
 
 
 def runs(path) -> list[str]:

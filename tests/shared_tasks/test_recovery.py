@@ -1,0 +1,109 @@
+"""A broker that hangs for a while, then answers again: the worker and beat go on by
+themselves, with the demos' broker settings (crash_app has them) and no restart.
+
+The proxy between them and the real server passes nothing on while frozen, so
+each side sees a silent broker: Redis clients give up on their 3 s socket
+timeout and reconnect; over AMQP the connection waits, as its heartbeat has not
+run out. Either way the ticks beat sends must reach the worker again after the thaw.
+"""
+
+import time
+import uuid
+from datetime import datetime
+
+import pytest
+
+from tests.shared_tasks.crash_app import app, slow_probe
+from tests.shared_tasks.test_crash import celery, worker
+from tests.support import REAL_BROKERS, FreezingProxy, require, use_broker, wait_for
+
+pytestmark = pytest.mark.broker
+
+FROZEN_SECONDS = 15
+
+
+def ticks(path) -> list[float]:
+    return [float(line) for line in path.read_text().split()] if path.exists() else []
+
+
+def sent_times(beat_log) -> list[float]:
+    """When beat sent each tick, from its log lines."""
+    return [
+        datetime.strptime(line[1:24], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        for line in beat_log.read_text().splitlines()
+        if "Sending due task tick" in line
+    ]
+
+
+@pytest.mark.parametrize("restarted", [False, True], ids=["resumes", "restarts"])
+@pytest.mark.parametrize("server", ["redis", "rabbitmq"])
+def test_worker_and_beat_carry_on_after_the_broker_hangs(server, restarted, tmp_path):
+    require(server, REAL_BROKERS[server])
+    proxy = FreezingProxy(REAL_BROKERS[server])
+    queue, ticks_file = f"recovery-{uuid.uuid4().hex}", tmp_path / "ticks"
+    worker_log, beat_log = tmp_path / "worker.log", tmp_path / "beat.log"
+    beat_command = ["beat", "-s", str(tmp_path / "schedule"), "-l", "INFO"]
+    try:
+        with (
+            worker_log.open("w") as wlog,
+            beat_log.open("w") as blog,
+            worker(proxy.url, queue, wlog) as worker_process,
+            celery(
+                beat_command,
+                proxy.url,
+                blog,
+                CRASH_TICKS_QUEUE=queue,
+                CRASH_TICKS_FILE=str(ticks_file),
+            ) as beat_process,
+        ):
+            wait_for(lambda: len(ticks(ticks_file)) >= 2, timeout=60)
+            proxy.freeze()
+            time.sleep(FROZEN_SECONDS)
+            thawed = time.time()
+            proxy.thaw(drop=restarted)
+
+            def ticking_again():
+                """three ticks sent after the thaw, and run"""
+                return len([t for t in ticks(ticks_file) if t > thawed + 1]) >= 3
+
+            wait_for(ticking_again, timeout=90)
+            assert worker_process.poll() is None and beat_process.poll() is None
+    finally:
+        proxy.close()
+    assert len([t for t in sent_times(beat_log) if t > thawed]) >= 3, beat_log.read_text()
+    print(
+        f"{server}: first tick {min(t for t in ticks(ticks_file) if t > thawed) - thawed:.1f} s after the thaw"
+    )
+
+
+def lines(path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+@pytest.mark.parametrize("server", ["redis", "rabbitmq"])
+def test_a_task_running_when_the_connection_drops_is_stopped_and_runs_again(server, tmp_path):
+    """With late acknowledgement a task cannot be acknowledged once its connection is
+    gone, and the broker delivers it again: the worker stops the first run
+    (worker_cancel_long_running_tasks_on_connection_loss) rather than finish it too."""
+    require(server, REAL_BROKERS[server])
+    proxy = FreezingProxy(REAL_BROKERS[server])
+    use_broker(app, proxy.url)
+    queue, runs_file, log_path = f"drop-{uuid.uuid4().hex}", tmp_path / "runs", tmp_path / "log"
+    try:
+        with log_path.open("w") as log, worker(proxy.url, queue, log):
+            slow_probe.apply_async((str(runs_file), 8), queue=queue)
+            wait_for(lambda: lines(runs_file), timeout=30)
+            proxy.freeze()
+            proxy.thaw(drop=True)
+
+            def ran_again():
+                """a second run, to its end"""
+                return [line for line in lines(runs_file) if line.startswith("done")]
+
+            wait_for(ran_again, timeout=60)
+            time.sleep(8)  # the first run's end, if it had gone on
+    finally:
+        proxy.close()
+    runs = lines(runs_file)
+    assert [line.split()[0] for line in runs] == ["start", "start", "done"], log_path.read_text()
+    assert "CPendingDeprecationWarning" not in log_path.read_text()
