@@ -71,9 +71,6 @@ def test_worker_and_beat_carry_on_after_the_broker_hangs(server, restarted, tmp_
     finally:
         proxy.close()
     assert len([t for t in sent_times(beat_log) if t > thawed]) >= 3, beat_log.read_text()
-    print(
-        f"{server}: first tick {min(t for t in ticks(ticks_file) if t > thawed) - thawed:.1f} s after the thaw"
-    )
 
 
 def lines(path) -> list[str]:
