@@ -20,7 +20,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "sphinx.ext.intersphinx",
+    "sphinx.ext.graphviz",  # diagrams drawn at build time from the dot text in the pages
     "libsource",  # docs/_ext: installed libraries' source, from the installed version
+    "literate",  # docs/_ext: our own modules as literate programs, prose from their comments
 ]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
@@ -33,6 +35,9 @@ pygments_style = "friendly"
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
+
+# SVG, so diagrams stay sharp and their labels are text.
+graphviz_output_format = "svg"
 
 # Cross-references only; no network is needed to build.
 intersphinx_mapping = {}

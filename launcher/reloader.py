@@ -84,6 +84,16 @@ class WorkerProcess:
             self._signal(DRAIN_SIGNAL)
 
     def escalate(self, grace: float, cold_shutdown: bool) -> None:
+        """Past the grace period, Celery's cold shutdown (SIGQUIT); 10 s later, SIGKILL.
+
+        The new worker is already serving, so a long grace costs only a lingering
+        process. On the prefork pool the cold shutdown terminates the unfinished
+        tasks and, with ``acks_late`` and ``reject_on_worker_lost``, puts them
+        back, to run again on the new code. The solo and threads pools cannot be
+        cold-stopped (``cold_shutdown_works``): they are killed after the grace,
+        and their task's message comes back when the broker sees it unacknowledged
+        (RabbitMQ at once, Redis after its visibility timeout, an hour by default).
+        """
         if self.stopping_since is None:
             return
         late = time.monotonic() - self.stopping_since
@@ -123,6 +133,8 @@ class WorkerProcess:
 
 
 class Reloader:
+    """The supervisor: one current worker, and the retired ones still finishing."""
+
     def __init__(
         self,
         command: Sequence[str],
@@ -144,7 +156,14 @@ class Reloader:
         self.stop_requested = threading.Event()
 
     def run(self) -> int:
-        """Supervise until Ctrl-C or SIGTERM; return the worker's exit code."""
+        """Supervise until Ctrl-C or SIGTERM; return the worker's exit code.
+
+        ``watchfiles`` delivers the kernel's file-system events (inotify on Linux)
+        for Python files and the templates, and groups a burst of saves within
+        ``QUIET_MS`` into one change: an editor that writes a file in steps causes
+        one restart. Between events the loop wakes every ``TICK_MS`` to reap and
+        escalate.
+        """
         previous = {
             signum: signal.signal(signum, self._on_stop_signal)
             for signum in (signal.SIGINT, signal.SIGTERM)
@@ -172,6 +191,12 @@ class Reloader:
                 signal.signal(signum, handler)
 
     def reload(self, changed: list[str]) -> None:
+        """Drain the current worker and start the next one at once.
+
+        The two overlap safely: the draining worker takes nothing new, and a
+        long task still running on the old code does not hold back the new
+        code. Messages sent meanwhile wait in the queue for the new worker.
+        """
         shown = ", ".join(os.path.relpath(p) for p in changed[:3])
         more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
         say(f"{shown}{more} changed, reloading.")
@@ -193,7 +218,12 @@ class Reloader:
             self.current = WorkerProcess(self.command)
 
     def tick(self) -> bool:
-        """Reap, escalate, start a pending worker; True when the launcher should end."""
+        """Reap, escalate, start a pending worker; True when the launcher should end.
+
+        A worker that exits on its own with an error (a syntax error in the file
+        just saved, a failed system check) is reported, and the next one starts
+        at the next change, not in a loop.
+        """
         for worker in list(self.retired):
             if worker.poll() is None:
                 worker.escalate(self.grace, self.cold_shutdown)
@@ -231,6 +261,8 @@ class Reloader:
         return 128 - self.exit_code if self.exit_code < 0 else self.exit_code
 
     def _on_stop_signal(self, signum, frame) -> None:
+        """Ctrl-C or SIGTERM: drain as for a reload and end with the worker's exit
+        code; a second one moves each retired worker's escalation on a step."""
         if self.stop_requested.is_set():
             for worker in self.retired:
                 worker.hurry(self.grace)

@@ -127,3 +127,47 @@ def test_site_check_finds_broken_internal_links(tmp_path):
         "index.html: gone.html (no such file)",
         "index.html: _images/missing.png (no such file)",
     ]
+
+
+def test_literate_shows_each_explanation_before_the_code_it_explains():
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    from literate import Code, Prose, sections
+
+    source = '''"""The module, in prose."""
+
+import os
+
+# Why the constant:
+# two lines of it.
+LIMIT = 3  # stays with its line
+#: stays with its name
+NAME = "x"
+
+
+@decorated
+def work():
+    """What work does."""
+    # inside a body: stays in the code
+    return os.getpid()
+'''
+    parts = sections(source)
+    shown = [p.text if isinstance(p, Prose) else (p.first, p.lines) for p in parts]
+    assert shown == [
+        "The module, in prose.",
+        (3, ["import os"]),
+        "Why the constant:\ntwo lines of it.",
+        (7, ["LIMIT = 3  # stays with its line", "#: stays with its name", 'NAME = "x"']),
+        "What work does.",
+        (
+            12,
+            [
+                "@decorated",
+                "def work():",
+                "    # inside a body: stays in the code",
+                "    return os.getpid()",
+            ],
+        ),
+    ]
+    assert [(p.first, p.lines[0]) for p in sections(source, "work") if isinstance(p, Code)] == [
+        (12, "@decorated")
+    ]
