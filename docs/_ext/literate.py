@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import inspect
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ from sphinx.directives.code import container_wrapper
 from sphinx.util.docutils import SphinxDirective
 
 DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+#: A reST role in a docstring (``:func:`name```), which MyST writes ``{func}`name```.
+REST_ROLE = re.compile(r":([a-z]+(?::[a-z]+)?):`")
 
 
 @dataclass
@@ -144,7 +147,8 @@ class Literate(SphinxDirective):
         container = nodes.container(classes=["literate"])
         for part in parts:
             if isinstance(part, Prose):
-                self.state.nested_parse(StringList(part.text.splitlines(), shown), 0, container)
+                text = REST_ROLE.sub(r"{\1}`", part.text)
+                self.state.nested_parse(StringList(text.splitlines(), shown), 0, container)
                 continue
             text = "\n".join(part.lines)
             block = nodes.literal_block(text, text, language="python", linenos=True)
