@@ -55,6 +55,16 @@ class Source:
             return obj
         raise ImportError(dotted)
 
+    def narrow(self, spec: str) -> None:
+        """Keep only lines ``start-end`` of the object (counted from 1, its first line)."""
+        start, _, end = spec.partition("-")
+        start, end = int(start), int(end or start)
+        if not 1 <= start <= end <= len(self.lines):
+            raise ValueError(f"lines {spec} outside 1-{len(self.lines)}")
+        self.lines = self.lines[start - 1 : end]
+        self.first += start - 1
+        self.text = "".join(self.lines)
+
     @property
     def digest(self) -> str:
         # Everything the page shows: the caption (release, file, lines) and the text.
@@ -75,7 +85,9 @@ def digest_or_none(dotted: str) -> str | None:
 
 class LibSource(SphinxDirective):
     required_arguments = 1
-    option_spec = {"emphasize-lines": directives.unchanged}
+    # ``lines``: the part of a long function that matters, counted from its first
+    # line; the caption gives the file's line numbers of what is shown.
+    option_spec = {"emphasize-lines": directives.unchanged, "lines": directives.unchanged}
 
     def run(self):
         dotted = self.arguments[0]
@@ -85,6 +97,11 @@ class LibSource(SphinxDirective):
             raise self.error(f"libsource: cannot show {dotted!r}: {exc!r}") from None
         recorded = self.env.libsource_digests.setdefault(self.env.docname, {})
         recorded[dotted] = source.digest
+        if "lines" in self.options:
+            try:
+                source.narrow(self.options["lines"])
+            except ValueError as exc:
+                raise self.error(f"libsource: {dotted}: {exc}") from None
 
         block = nodes.literal_block(source.text, source.text, language="python")
         block["classes"].append("libsource")

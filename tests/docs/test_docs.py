@@ -77,6 +77,16 @@ def test_libsource_captions_the_release_and_follows_a_change_of_source(tmp_path)
     assert "42" in (out / "index.html").read_text()
 
 
+def test_libsource_shows_only_the_lines_asked_for_with_their_numbers_in_the_file(tmp_path):
+    library = FakeLibrary(tmp_path)
+    source, out = build_project(tmp_path, "fakelib.answer")
+    (source / "index.md").write_text("# Page\n\n```{libsource} fakelib.answer\n:lines: 2\n```\n")
+    build = sphinx(source, out, library.site)
+    assert build.returncode == 0, build.stderr
+    page = (out / "index.html").read_text()
+    assert "fakelib/__init__.py, lines 2-2" in page and "answer" not in page.split("<pre>")[1]
+
+
 def test_libsource_fails_the_build_for_a_name_that_is_gone(tmp_path):
     library = FakeLibrary(tmp_path)
     source, out = build_project(tmp_path, "fakelib.question")
