@@ -161,6 +161,10 @@ CELERY_TASK_QUEUES = TASK_QUEUES
 CELERY_TIMEZONE = TIME_ZONE
 # Show STARTED in results and Flower, not only PENDING until done.
 CELERY_TASK_TRACK_STARTED = True
+# A backstop for a task without limits of its own (each demo task sets tighter ones):
+# none holds a pool process for more than half an hour, as Celery's Django example has it.
+CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+CELERY_TASK_TIME_LIMIT = 30 * 60
 # Acknowledge after the task ran, and requeue it if its worker process dies,
 # taking one message at a time: a crash re-runs a task instead of losing it.
 CELERY_TASK_ACKS_LATE = True

@@ -55,6 +55,10 @@ class Config:
         "timezone": "UTC",
         # Show STARTED in results and Flower, not only PENDING until done.
         "task_track_started": True,
+        # A backstop for a task without limits of its own (each demo task sets tighter
+        # ones): none holds a pool process for more than half an hour.
+        "task_soft_time_limit": 25 * 60,
+        "task_time_limit": 30 * 60,
         # Acknowledge after the task ran, and requeue it if its worker process dies,
         # taking one message at a time: a crash re-runs a task instead of losing it.
         "task_acks_late": True,

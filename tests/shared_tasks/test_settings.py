@@ -30,3 +30,14 @@ def test_the_django_and_flask_celery_settings_agree():
         if comparable(django[name]) != comparable(flask[name])
     }
     assert differ == {}
+
+
+def test_every_shared_task_has_limits_of_its_own_within_the_backstop():
+    from django_demo.celery import app
+
+    app.loader.import_default_modules()
+    shared = [task for name, task in app.tasks.items() if name.startswith("shared_tasks.")]
+    assert len(shared) >= 4
+    for task in shared:
+        assert task.soft_time_limit < task.time_limit <= app.conf.task_time_limit, task.name
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit
