@@ -1,12 +1,29 @@
 """An opt-in task class for tasks that need the request that sent them.
 
 ``@shared_task(base=RequestContextTask)`` or ``@celery_app.task(base=...)``.
-Sending from a request adds a JSON snapshot of it to the message headers (the
-task's own arguments are untouched); running, the task gets a request context
-rebuilt from it, so ``request``, ``url_for(..., _external=True)`` and templates
-that use them work as in the view. Without a snapshot it runs like any
-``FlaskTask``. The app's ``before_request`` hooks do not run: they check what a
-client sent (a CSRF token, a session), and the copy carries no credentials.
+Sending from a request (``apply_async``, which ``delay`` and ``retry`` go
+through, and ``apply``) adds a JSON snapshot of it to the message *headers*:
+the task's own arguments are untouched, so results, Flower and the admin show
+what the caller passed. Running, the task gets a request context rebuilt from
+it, so ``request``, ``url_for(..., _external=True)`` (to the host the user was
+on) and templates that use them work as in the view. Without a snapshot it
+runs like any ``FlaskTask``.
+
+The snapshot leaves out whatever could act as the user:
+
+- cookies and the session: a session cookie is a bearer credential, and anyone
+  who reads the broker, or a result backend that stores headers, could replay
+  it; a task that needs the user gets the user's id as an argument;
+- ``Authorization``, ``Proxy-Authorization``, API keys, and any header not on an
+  allow-list, so that a new credential header is left out by default;
+- form fields named like passwords, secrets, tokens or keys, the CSRF token
+  among them;
+- the body of non-form requests (JSON, uploads): pass what the task needs as
+  arguments.
+
+The app's ``before_request`` hooks do not run on the copy: they check what a
+client sent (a CSRF token, a login session), which the copy does not carry, and
+the original request passed them when it came in.
 """
 
 from __future__ import annotations
@@ -62,6 +79,8 @@ def with_snapshot(options: dict) -> dict:
 
 
 class RequestContextTask(FlaskTask):
+    """The task class to opt in with: it sends the snapshot and runs in its copy."""
+
     def apply_async(self, args=None, kwargs=None, **options):
         return super().apply_async(args, kwargs, **with_snapshot(options))
 
