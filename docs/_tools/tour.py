@@ -44,6 +44,11 @@ def answers(url: str) -> bool:
         return False
 
 
+def shot(page, name: str, content: str = "body") -> None:
+    """A screenshot cropped to the page's content, so that the docs show it at full size."""
+    page.locator(content).first.screenshot(path=TOUR / f"{name}.png")
+
+
 def walk(base: str, flower: str, mail_dir: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -56,10 +61,10 @@ def walk(base: str, flower: str, mail_dir: Path) -> None:
         page.fill("#id_title", "hello.py")
         page.fill("#id_code", 'print("hello, Celery")')
         page.select_option("#id_expiration", "1w")
-        page.screenshot(path=TOUR / "new-snippet.png")
+        shot(page, "new-snippet")
         with page.expect_navigation():
             page.click("button[type=submit]")
-        page.screenshot(path=TOUR / "snippet.png")
+        shot(page, "snippet")
 
         page.goto(base + "/signup/")
         page.fill("#id_username", "ada")
@@ -68,7 +73,7 @@ def walk(base: str, flower: str, mail_dir: Path) -> None:
         page.fill("#id_password2", "correct-horse-battery")
         with page.expect_navigation():
             page.click("button[type=submit]")
-        page.screenshot(path=TOUR / "signup-done.png")
+        shot(page, "signup-done")
 
         def activation_mail():
             """the activation mail"""
@@ -78,7 +83,7 @@ def walk(base: str, flower: str, mail_dir: Path) -> None:
         (mail,) = activation_mail()
         link = re.search(r"http://\S+/activate/\S+/", mail.read_text()).group(0)
         page.goto(link)
-        page.screenshot(path=TOUR / "activated.png")
+        shot(page, "activated")
 
         admin = browser.new_page(viewport={"width": 1400, "height": 720})
         admin.goto(base + "/admin/login/?next=/admin/django_celery_results/taskresult/")
@@ -87,16 +92,17 @@ def walk(base: str, flower: str, mail_dir: Path) -> None:
         with admin.expect_navigation():
             admin.click("input[type=submit]")
         admin.wait_for_selector("#result_list")
-        admin.screenshot(path=TOUR / "admin-task-results.png")
+        shot(admin, "admin-task-results", "#content")
 
         context = browser.new_context(
-            viewport={"width": 1100, "height": 720},
+            viewport={"width": 1400, "height": 720},
             http_credentials={"username": FLOWER[0], "password": FLOWER[1]},
         )
         flower_page = context.new_page()
         flower_page.goto(flower + "/tasks")
-        flower_page.wait_for_selector("#tasks-table tbody tr")
-        flower_page.screenshot(path=TOUR / "flower-tasks.png")
+        # The rows come by XHR after the table's header: wait for a task's name.
+        flower_page.wait_for_selector("#tasks-table tbody tr:has-text('shared_tasks')")
+        shot(flower_page, "flower-tasks", "#tasks-table_wrapper")
         browser.close()
 
 
