@@ -52,6 +52,9 @@ TEST_POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/celery_in_practice"
 )
 
+#: The browser of the browser tests (.ci/run installs Debian's).
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
 #: Set by .ci/run: a test whose server is absent fails instead of skipping.
 REQUIRE_SERVERS = os.environ.get("REQUIRE_SERVERS") == "1"
 
@@ -196,6 +199,36 @@ class FreezingProxy:
     def close(self) -> None:
         self.thaw()
         self.server.close()
+
+
+def times_as_shown(html: str, zone: str) -> list[str]:
+    """Each ``<time>`` of a demo page as a reader in ``zone`` sees it: the page in
+    Chromium set to that zone (and to US English), with static/localtime.js run."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        if REQUIRE_SERVERS:
+            pytest.fail(f"no browser at {CHROMIUM}, and REQUIRE_SERVERS=1 forbids skipping")
+        pytest.skip(f"no browser at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_context(timezone_id=zone, locale="en-US").new_page()
+            page.set_content(html)
+            page.add_script_tag(path=ROOT / "static" / "localtime.js")
+            return page.locator("time").all_inner_texts()
+        finally:
+            browser.close()
+
+
+def in_zone(moment, zone: str) -> str:
+    """How US English writes ``moment`` (aware, or naive UTC) in ``zone``: the hour,
+    minute and zone abbreviation."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(ZoneInfo(zone))
+    return f"{local:%-I:%M %p} {local.tzname()}"
 
 
 def use_broker(app, url: str) -> None:

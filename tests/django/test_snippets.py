@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_demo.djangobin.models import Snippet
 from shared_tasks.domain import EXPIRATION_CHOICES, expiry_time
 from tests.cases import BAD_SNIPPETS
+from tests.support import in_zone, times_as_shown
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +85,15 @@ def test_snippet_is_gone_from_the_moment_it_expires():
 
 def test_unknown_snippet_is_404(client):
     assert client.get(reverse("snippet", args=["nope"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_snippet_page_shows_its_times_in_the_readers_zone(client):
+    snippet = Snippet.objects.create(code="print(1)", expiration="1w")
+    html = client.get(f"/{snippet.slug}/").content.decode()
+    zone = "America/New_York"
+    shown = times_as_shown(html, zone)
+    assert [
+        in_zone(snippet.created_at, zone) in shown[0],
+        in_zone(snippet.expires_at, zone) in shown[1],
+    ] == [True, True], shown

@@ -17,6 +17,7 @@ from shared_tasks.mail import send_activation_mail, send_feedback_mail
 from shared_tasks.outbox import CONFIRM_SECONDS
 from shared_tasks.snippets import delete_expired_snippets
 from tests.cases import BAD_SNIPPETS, CONTACT
+from tests.support import in_zone, times_as_shown
 
 SIGNUP = {
     "username": "ada",
@@ -51,6 +52,15 @@ def test_create_and_view_a_snippet(client):
     assert snippet.expires_at == snippet.created_at + timedelta(weeks=1)
     page = client.get(f"/{snippet.slug}/")
     assert page.status_code == 200 and b"print(&#39;hi&#39;)" in page.data
+
+
+def test_snippet_times_are_shown_in_the_readers_zone(client):
+    client.post("/", data={"title": "Hi", "code": "print('hi')", "expiration": "1w"})
+    snippet = db.session.scalar(select(Snippet))
+    zone = "America/New_York"
+    for path in ("/", f"/{snippet.slug}/"):
+        shown = times_as_shown(client.get(path).get_data(as_text=True), zone)
+        assert in_zone(snippet.expires_at, zone) in shown[-1], (path, shown)
 
 
 @BAD_SNIPPETS
