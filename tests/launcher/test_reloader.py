@@ -154,3 +154,11 @@ def test_a_stuck_worker_is_escalated_and_its_whole_group_killed(supervise):
     assert "cold shutdown" in err and "killing its process group" in err
     assert code == 128 + signal.SIGKILL
     assert not alive(worker) and not alive(pool), "a pool child was left behind"
+
+
+def test_on_windows_the_launcher_says_it_is_posix_only():
+    # As Windows would be seen: os.name is read when the package is imported.
+    code = "import os; os.name = 'nt'; import launcher"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1
+    assert "RuntimeError: The worker launcher needs a POSIX system" in result.stderr
