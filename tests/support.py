@@ -266,6 +266,9 @@ def use_broker(app, url: str) -> None:
     """Point an already-configured app at another broker, dropping pooled connections."""
     app.conf.broker_url = url
     app._after_fork()  # the reset Celery itself does in a forked child
+    # The task sender keeps the event exchange it made for the first broker; Redis's
+    # is a fanout, and declared on RabbitMQ it would break every later worker there.
+    app.__dict__.pop("amqp", None)
 
 
 def wait_for(predicate, timeout: float = 15, interval: float = 0.05):
