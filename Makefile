@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # throw-away database (pytest-django's test_…, the Flask tests' test_flask_…).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/celery_in_practice
 DATABASE_TESTS := tests/django tests/flask/test_features.py tests/flask/test_worker.py \
-	tests/shared_tasks/test_outbox.py tests/shared_tasks/test_beat.py
+	tests/flask/test_sweep_plan.py tests/shared_tasks/test_outbox.py tests/shared_tasks/test_beat.py
 
 .DEFAULT_GOAL := help
 .PHONY: help install run-django run-flask broker docs docs-check tour test lint bench lock clean

@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import mail_latency, reload, roundtrip, sweep
+from bench import mail_latency, reload, roundtrip, sweep, throughput
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -24,12 +24,19 @@ def main() -> int:
     sections = [
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, Python "
         f"{platform.python_version()}, {platform.system()}.",
-        "**Expired-snippet sweep** (`bench/sweep.py`, SQLite, 10% expired; memory: growth "
-        "of the process's peak resident set while the method ran):\n\n"
+        "**Expired-snippet sweep against its floor** (`bench/sweep.py`, 10% expired; floor: "
+        "one `DELETE … WHERE expires_at <= now`; longest batch: the longest write transaction; "
+        f"median of {sweep.REPEATS} runs; memory: growth of the process's peak resident set "
+        "while the method ran; djangobin's loop on SQLite only):\n\n"
         + table(sweep.HEADER, sweep.run()),
         f"**Task round trip and throughput** (`bench/roundtrip.py`, no-op task, {roundtrip.CALLS} "
         f"calls one at a time, then {roundtrip.BURST:,} sent at once; one worker, one "
         "process):\n\n" + table(roundtrip.HEADER, roundtrip.run()),
+        f"**What each setting costs** (`bench/throughput.py`, no-op tasks queued first, then "
+        f"run by one worker; {throughput.TASKS:,} tasks per cell, {throughput.SLOW_TASKS:,} "
+        "where results go to the Django database; each row changes one setting of the demo "
+        "defaults, the profile all of them; ratio: to the demo defaults on the same "
+        "broker):\n\n" + table(throughput.HEADER, throughput.run()),
         f"**Request latency with a slow SMTP server** (`bench/mail_latency.py`, the server "
         f"answers after {mail_latency.SMTP_DELAY:g} s; median of {mail_latency.REQUESTS} "
         "requests; sign-up includes hashing the password):\n\n"

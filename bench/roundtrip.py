@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.noop_app import make_app
-from dev_defaults import ROOT
+from bench.noop_app import make_app, noop_worker
 from devstack.broker import EmbeddedRedis
 from tests.support import REAL_BROKERS, server_answers
 
@@ -28,28 +25,9 @@ WARMUP = 20
 
 
 def measure(url: str) -> dict[str, float]:
-    env = dict(os.environ, CELERY_BROKER_URL=url)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "bench.noop_app",
-            "worker",
-            "--concurrency=1",
-            "--loglevel=WARNING",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    app = make_app(url)
-    noop = app.signature("noop")
-    try:
+    worker = noop_worker(url, "--concurrency=1", "--without-mingle", "--without-gossip")
+    with make_app(url) as app, worker:
+        noop = app.signature("noop")
         app.control.purge()
         for _ in range(WARMUP):
             noop.delay().get(timeout=60)
@@ -64,10 +42,6 @@ def measure(url: str) -> dict[str, float]:
             noop.apply_async(ignore_result=True)
         noop.delay().get(timeout=600)
         burst_seconds = time.perf_counter() - start
-    finally:
-        worker.terminate()
-        worker.wait(30)
-        app.close()
     times.sort()
     return {
         "p50": statistics.median(times) * 1000,

@@ -63,15 +63,25 @@ class Snippet(db.Model):
     @staticmethod
     def delete_expired(now: datetime, limit: int) -> int:
         """One batch of the sweep: at most ``limit`` expired snippets, deleted and committed."""
-        # Naive UTC, as stored. Primary keys of one batch through the expires_at
-        # index, then one DELETE … WHERE id IN (…).
-        cutoff = now.astimezone(UTC).replace(tzinfo=None)
-        batch = db.session.scalars(
-            select(Snippet.id).where(Snippet.expires_at <= cutoff).limit(limit)
-        ).all()
-        if not batch:
-            return 0
-        deleted = db.session.execute(delete(Snippet).where(Snippet.id.in_(batch))).rowcount
+        # As the Django demo's: the batch ends where ``limit`` entries of the
+        # expires_at index end, and one DELETE of that range goes through the index.
+        cutoff = now.astimezone(UTC).replace(tzinfo=None)  # naive UTC, as stored
+        expired = select(Snippet.expires_at).where(Snippet.expires_at <= cutoff)
+        last = db.session.scalar(expired.order_by(Snippet.expires_at).offset(limit - 1).limit(1))
+        if last is None:  # the final batch: the rest
+            deleted = Snippet._delete(Snippet.expires_at <= cutoff)
+        else:
+            # Strictly before the bound, so a batch never runs past ``limit``; rows that
+            # share the bound go in a later batch, by key if ``limit`` of them share it.
+            deleted = Snippet._delete(Snippet.expires_at < last)
+            if deleted == 0:
+                ties = select(Snippet.id).where(Snippet.expires_at == last).limit(limit)
+                deleted = Snippet._delete(Snippet.id.in_(db.session.scalars(ties).all()))
+        return deleted
+
+    @staticmethod
+    def _delete(condition) -> int:
+        deleted = db.session.execute(delete(Snippet).where(condition)).rowcount
         db.session.commit()
         return deleted
 

@@ -41,7 +41,10 @@ class Snippets(Protocol):
     """The snippet table."""
 
     def delete_expired(self, now: datetime, limit: int) -> int:
-        """Delete at most ``limit`` snippets that expired at or before ``now``; return how many."""
+        """Delete at most ``limit`` snippets that expired at or before ``now``; return how many.
+
+        A batch may delete fewer than ``limit`` before the end; 0 means none is left.
+        """
 
 
 @dataclass(frozen=True)

@@ -52,10 +52,20 @@ def test_sweep_deletes_in_batches_without_loading_rows():
         assert delete_expired_snippets.apply(kwargs={"batch_size": 4}).get() == 10
     deletes = [q["sql"] for q in queries if q["sql"].startswith("DELETE")]
     selects = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
-    assert len(deletes) == 3  # 4 + 4 + 2
-    assert all("expires_at" in sql and "LIMIT 4" in sql for sql in selects)
-    assert all('"code"' not in sql for sql in selects)  # primary keys only
+    # Each batch ends before its 4th expiry time: 3 + 3 + 3, then the last 1, then none.
+    assert len(deletes) == 5 and all(" IN (" not in sql for sql in deletes)
+    assert all("LIMIT 1 OFFSET 3" in sql for sql in selects)
+    assert all('"code"' not in sql and '"id"' not in sql for sql in selects)  # expiry times
     assert Snippet.objects.count() == 1
+
+
+def test_batches_stay_within_their_size_when_many_snippets_expire_at_once():
+    # A bulk import can give thousands the same expiry time: the range ends there,
+    # and the batch falls back on their keys.
+    now = timezone.now()
+    snippets_expiring_at(*[now - timedelta(hours=1)] * 250)
+    counts = [Snippet.objects.delete_expired(now, 100) for _ in range(4)]
+    assert counts == [100, 100, 50, 0]
 
 
 def test_sweep_of_an_empty_table():
@@ -99,3 +109,47 @@ def test_a_sweep_that_overruns_its_soft_limit_stops_between_batches(monkeypatch)
     monkeypatch.setattr(Snippet.objects, "delete_expired", one_batch_then_the_limit)
     assert delete_expired_snippets.apply(kwargs={"batch_size": 2}).get() == 2
     assert Snippet.objects.count() == 3  # the next run deletes the rest
+
+
+def explain(sql: str) -> list[str]:
+    """The database's plan for ``sql``, one line per step, without running it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            return [row[-1] for row in cursor.fetchall()]
+        cursor.execute(f"EXPLAIN {sql}")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.parametrize("expired_tenths", [1, 9])
+def test_a_sweep_batch_walks_the_expires_at_index_and_sorts_nothing(expired_tenths):
+    # Enough rows that PostgreSQL's planner chooses as it would in production. The
+    # model's default ordering (-created_at) once made every batch sort all the
+    # expired rows, so the sweep slowed down as the table grew.
+    now = timezone.now()
+    past, future = now - timedelta(minutes=1), now + timedelta(days=7)
+    Snippet.objects.bulk_create(
+        Snippet(
+            code="x", expires_at=past - timedelta(seconds=i) if i % 10 < expired_tenths else future
+        )
+        for i in range(5000)
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE djangobin_snippet")
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Snippet._meta.db_table)
+    (expires_at_index,) = [
+        name for name, c in constraints.items() if c["index"] and c["columns"] == ["expires_at"]
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert Snippet.objects.delete_expired(now, 100) == 99  # those before the 100th
+    (select,) = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    (delete,) = [q["sql"] for q in queries if q["sql"].startswith("DELETE")]
+
+    for sql in (select, delete):
+        plan = "\n".join(explain(sql))
+        assert expires_at_index in plan, plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+        assert "Seq Scan" not in plan and not plan.startswith("SCAN"), plan

@@ -93,6 +93,18 @@ def test_sweep_deletes_expired_in_batches_and_keeps_the_rest(app):
     assert count(Snippet) == 2
 
 
+def test_sweep_batches_stay_within_their_size_when_many_expire_at_once(app):
+    # A bulk import can give thousands the same expiry time: the range ends there,
+    # and the batch falls back on their keys.
+    now = utcnow()
+    for _ in range(250):
+        s = Snippet(code="x", expiration="1w")
+        s.expires_at = now - timedelta(hours=1)
+        db.session.add(s)
+    db.session.commit()
+    assert [Snippet.delete_expired(now, 100) for _ in range(4)] == [100, 100, 50, 0]
+
+
 # Accounts ---------------------------------------------------------------------
 
 
