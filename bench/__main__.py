@@ -48,7 +48,11 @@ def main() -> int:
         f"busy: every pool process running a {reload.BUSY_SECONDS:g} s task at the save):\n\n"
         + table(reload.LATENCY_HEADER, latency),
         "**A reload in the middle of 100 probes** (`bench/reload.py`; stale: sent after the "
-        "launcher saw the change, yet ran the old code):\n\n" + table(reload.SAFETY_HEADER, safety),
+        "launcher saw the change, yet ran the old code; busy: the "
+        f"{reload.BUSY_SECONDS:g} s tasks running at each save of the busy latency runs; cut "
+        "off: answered by code newer than they started on, so stopped part-way and run "
+        "again; the recipe: Django's autoreloader around `worker_main`, "
+        "`bench/autoreload_recipe.py`):\n\n" + table(reload.SAFETY_HEADER, safety),
     ]
     text = "\n\n".join(sections) + "\n"
     RESULTS.write_text(text)
