@@ -38,6 +38,7 @@ broker: $(STAMP) ## run only the Django stack's embedded Redis broker (for a han
 	$(BIN)/python -m devstack.broker django
 
 docs: $(STAMP) ## build the tutorial site into docs/_build/html (warnings are errors)
+	@command -v dot >/dev/null || { echo "make docs: the diagrams need Graphviz's dot (Debian: apt-get install graphviz)"; exit 1; }
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 	@echo "docs: file://$(CURDIR)/docs/_build/html/index.html"
 
