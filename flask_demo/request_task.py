@@ -9,7 +9,7 @@ it, so ``request``, ``url_for(..., _external=True)`` (to the host the user was
 on) and templates that use them work as in the view. Without a snapshot it
 runs like any ``FlaskTask``.
 
-The snapshot leaves out whatever could act as the user:
+The snapshot leaves out what could act as the user:
 
 - cookies and the session: a session cookie is a bearer credential, and anyone
   who reads the broker, or a result backend that stores headers, could replay
@@ -20,6 +20,9 @@ The snapshot leaves out whatever could act as the user:
   among them;
 - the body of non-form requests (JSON, uploads): pass what the task needs as
   arguments.
+
+The path and the query string travel as they are: a view with a token in its
+URL (``/activate/<token>/``) should not send such a task.
 
 The app's ``before_request`` hooks do not run on the copy: they check what a
 client sent (a CSRF token, a login session), which the copy does not carry, and

@@ -23,14 +23,14 @@ class SnippetQuerySet(models.QuerySet):
     def expired(self, now):
         """Expired snippets, oldest expiry first: the order of the expires_at index."""
         # An explicit order: the model's default (-created_at) would make every
-        # batch sort all the expired rows to find its first thousand.
+        # batch sort all the expired rows to find where it ends.
         return self.filter(expires_at__lte=now).order_by("expires_at")
 
     def delete_expired(self, now, limit: int) -> int:
         """One batch of the sweep: at most ``limit`` expired snippets, deleted."""
         # The batch ends where ``limit`` entries of the expires_at index end; one
         # DELETE of that range then goes through the same index. No keys travel to
-        # Python and back: an IN list of a thousand keys cost more than the deleting.
+        # Python and back: an IN list of the batch's keys cost more than the deleting.
         last = list(self.expired(now).values_list("expires_at", flat=True)[limit - 1 : limit])
         if not last:  # the final batch: the rest
             return self.expired(now).delete()[0]
