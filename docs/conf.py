@@ -36,6 +36,9 @@ html_title = "Celery in Practice"
 # at WCAG AA contrast on the style's own background, which furo uses for code blocks.
 pygments_style = "a11y-light"
 pygments_dark_style = "a11y-dark"
+# sphinx-design's tab labels in furo's own text colours, at AA contrast in both themes.
+html_static_path = ["_static"]
+html_css_files = ["a11y.css"]
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"

@@ -3,7 +3,8 @@
 - A code block wider than the page scrolls sideways, and a reader without a
   mouse can only scroll what can take focus (WCAG 2.1.1, axe's
   ``scrollable-region-focusable``): each highlighted ``<pre>`` gets
-  ``tabindex="0"``, in the HTML itself, so it holds without JavaScript.
+  ``tabindex="0"``, in the HTML itself, so it holds without JavaScript; so
+  does each table's scrolling wrapper.
 - Sphinx writes a toctree's caption as ``<p class="caption" role="heading">``
   with no level, which ARIA 1.2 requires (axe's ``aria-required-attr``): it
   gets ``aria-level="2"``, the level ARIA 1.1 implied and browsers still expose,
@@ -31,6 +32,8 @@ from sphinx.application import Sphinx
 
 FIXES = {
     '<div class="highlight"><pre>': '<div class="highlight"><pre tabindex="0">',
+    # A table wider than the page scrolls inside its wrapper, likewise.
+    '<div class="table-wrapper': '<div tabindex="0" class="table-wrapper',
     '<p class="caption" role="heading">': '<p class="caption" role="heading" aria-level="2">',
 }
 #: The context keys that hold page markup: the body, and furo's sidebar.
