@@ -4,7 +4,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask_login import UserMixin
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from flask_demo.extensions import db
@@ -15,6 +15,11 @@ from shared_tasks.framework import Message
 def utcnow() -> datetime:
     """Naive UTC: SQLite keeps no time zone, so every stored time is UTC without one."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """``moment`` as stored: an aware time in UTC without its zone; a naive one is UTC."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 class User(UserMixin, db.Model):
@@ -60,24 +65,32 @@ class Snippet(db.Model):
         now = now or utcnow()
         return select(Snippet).where(or_(Snippet.expires_at.is_(None), Snippet.expires_at > now))
 
+    # The sweep's statements; shared_tasks.snippets.sweep decides the batches.
+
     @staticmethod
-    def delete_expired(now: datetime, limit: int) -> int:
-        """One batch of the sweep: at most ``limit`` expired snippets, deleted and committed."""
-        # As the Django demo's: the batch ends where ``limit`` entries of the
-        # expires_at index end, and one DELETE of that range goes through the index.
-        cutoff = now.astimezone(UTC).replace(tzinfo=None)  # naive UTC, as stored
-        expired = select(Snippet.expires_at).where(Snippet.expires_at <= cutoff)
-        last = db.session.scalar(expired.order_by(Snippet.expires_at).offset(limit - 1).limit(1))
-        if last is None:  # the final batch: the rest
-            deleted = Snippet._delete(Snippet.expires_at <= cutoff)
-        else:
-            # Strictly before the bound, so a batch never runs past ``limit``; rows that
-            # share the bound go in a later batch, by key if ``limit`` of them share it.
-            deleted = Snippet._delete(Snippet.expires_at < last)
-            if deleted == 0:
-                ties = select(Snippet.id).where(Snippet.expires_at == last).limit(limit)
-                deleted = Snippet._delete(Snippet.id.in_(db.session.scalars(ties).all()))
-        return deleted
+    def expiring(since: datetime | None, until: datetime, *, inclusive: bool = True):
+        """The condition for snippets expiring from ``since`` (None: the first) to ``until``."""
+        until = naive_utc(until)
+        condition = Snippet.expires_at <= until if inclusive else Snippet.expires_at < until
+        if since is not None:
+            condition = and_(Snippet.expires_at >= naive_utc(since), condition)
+        return condition
+
+    @staticmethod
+    def nth_expiry(since: datetime | None, until: datetime, n: int) -> datetime | None:
+        # The ORDER BY makes PostgreSQL walk the index: without it, it planned a
+        # sequential scan once most rows had expired.
+        times = select(Snippet.expires_at).where(Snippet.expiring(since, until))
+        return db.session.scalar(times.order_by(Snippet.expires_at).offset(n - 1).limit(1))
+
+    @staticmethod
+    def delete_expiring(since: datetime | None, until: datetime, *, inclusive: bool) -> int:
+        return Snippet._delete(Snippet.expiring(since, until, inclusive=inclusive))
+
+    @staticmethod
+    def delete_expiring_at(moment: datetime, limit: int) -> int:
+        keys = select(Snippet.id).where(Snippet.expires_at == naive_utc(moment)).limit(limit)
+        return Snippet._delete(Snippet.id.in_(db.session.scalars(keys).all()))
 
     @staticmethod
     def _delete(condition) -> int:

@@ -38,13 +38,20 @@ class Mails(Protocol):
 
 
 class Snippets(Protocol):
-    """The snippet table."""
+    """The snippet table, as the sweep (:func:`shared_tasks.snippets.sweep`) walks it.
 
-    def delete_expired(self, now: datetime, limit: int) -> int:
-        """Delete at most ``limit`` snippets that expired at or before ``now``; return how many.
+    Each method is one statement along the expires_at index; a delete commits.
+    ``since`` None means from the first expiry time.
+    """
 
-        A batch may delete fewer than ``limit`` before the end; 0 means none is left.
-        """
+    def nth_expiry(self, since: datetime | None, until: datetime, n: int) -> datetime | None:
+        """The ``n``-th expiry time (from 1) from ``since`` to ``until``; None if fewer."""
+
+    def delete_expiring(self, since: datetime | None, until: datetime, *, inclusive: bool) -> int:
+        """Delete the snippets expiring from ``since`` to ``until`` (included or not)."""
+
+    def delete_expiring_at(self, moment: datetime, limit: int) -> int:
+        """Delete at most ``limit`` of the snippets expiring exactly at ``moment``."""
 
 
 @dataclass(frozen=True)

@@ -20,27 +20,28 @@ class SnippetQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
 
-    def expired(self, now):
-        """Expired snippets, oldest expiry first: the order of the expires_at index."""
+    # The sweep's statements; shared_tasks.snippets.sweep decides the batches.
+
+    def expiring(self, since, until, *, inclusive=True):
+        """Snippets expiring from ``since`` (None: the first) to ``until``, in index order."""
+        end = Q(expires_at__lte=until) if inclusive else Q(expires_at__lt=until)
+        rows = self.filter(end)
+        if since is not None:
+            rows = rows.filter(expires_at__gte=since)
         # An explicit order: the model's default (-created_at) would make every
         # batch sort all the expired rows to find where it ends.
-        return self.filter(expires_at__lte=now).order_by("expires_at")
+        return rows.order_by("expires_at")
 
-    def delete_expired(self, now, limit: int) -> int:
-        """One batch of the sweep: at most ``limit`` expired snippets, deleted."""
-        # The batch ends where ``limit`` entries of the expires_at index end; one
-        # DELETE of that range then goes through the same index. No keys travel to
-        # Python and back: an IN list of the batch's keys cost more than the deleting.
-        last = list(self.expired(now).values_list("expires_at", flat=True)[limit - 1 : limit])
-        if not last:  # the final batch: the rest
-            return self.expired(now).delete()[0]
-        # Strictly before the bound, so a batch never runs past ``limit``; rows that
-        # share the bound go in a later batch, by key if ``limit`` of them share it.
-        deleted = self.filter(expires_at__lt=last[0]).delete()[0]
-        if deleted == 0:
-            ties = self.filter(expires_at=last[0]).values_list("pk", flat=True)[:limit]
-            deleted = self.filter(pk__in=list(ties)).delete()[0]
-        return deleted
+    def nth_expiry(self, since, until, n: int):
+        times = self.expiring(since, until).values_list("expires_at", flat=True)[n - 1 : n]
+        return next(iter(times), None)
+
+    def delete_expiring(self, since, until, *, inclusive: bool) -> int:
+        return self.expiring(since, until, inclusive=inclusive).delete()[0]
+
+    def delete_expiring_at(self, moment, limit: int) -> int:
+        keys = self.filter(expires_at=moment).values_list("pk", flat=True)[:limit]
+        return self.filter(pk__in=list(keys)).delete()[0]
 
 
 class Snippet(models.Model):

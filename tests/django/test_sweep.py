@@ -1,6 +1,7 @@
 """The expired-snippet sweep and its beat schedule."""
 
 from datetime import timedelta
+from itertools import islice
 
 import pytest
 from django.db import connection
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from django_demo.djangobin.models import Snippet
-from shared_tasks.snippets import delete_expired_snippets
+from shared_tasks.snippets import delete_expired_snippets, sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +53,8 @@ def test_sweep_deletes_in_batches_without_loading_rows():
         assert delete_expired_snippets.apply(kwargs={"batch_size": 4}).get() == 10
     deletes = [q["sql"] for q in queries if q["sql"].startswith("DELETE")]
     selects = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
-    # Each batch ends before its 4th expiry time: 3 + 3 + 3, then the last 1, then none.
-    assert len(deletes) == 5 and all(" IN (" not in sql for sql in deletes)
+    # Each batch ends before its 4th expiry time: 3 + 3 + 3, then the last 1.
+    assert len(deletes) == 4 and all(" IN (" not in sql for sql in deletes)
     assert all("LIMIT 1 OFFSET 3" in sql for sql in selects)
     assert all('"code"' not in sql and '"id"' not in sql for sql in selects)  # expiry times
     assert Snippet.objects.count() == 1
@@ -64,8 +65,7 @@ def test_batches_stay_within_their_size_when_many_snippets_expire_at_once():
     # and the batch falls back on their keys.
     now = timezone.now()
     snippets_expiring_at(*[now - timedelta(hours=1)] * 250)
-    counts = [Snippet.objects.delete_expired(now, 100) for _ in range(4)]
-    assert counts == [100, 100, 50, 0]
+    assert list(sweep(Snippet.objects, now, 100)) == [100, 100, 50]
 
 
 def test_sweep_of_an_empty_table():
@@ -97,16 +97,15 @@ def test_a_sweep_that_overruns_its_soft_limit_stops_between_batches(monkeypatch)
     from celery.exceptions import SoftTimeLimitExceeded
 
     snippets_expiring_at(*[timezone.now() - timedelta(days=1)] * 5)
-    batches = iter([2, SoftTimeLimitExceeded()])
-    real = Snippet.objects.delete_expired
+    outcomes = iter([None, SoftTimeLimitExceeded()])
+    real = Snippet.objects.delete_expiring
 
-    def one_batch_then_the_limit(now, limit):
-        outcome = next(batches)
-        if isinstance(outcome, Exception):
+    def one_batch_then_the_limit(*args, **kwargs):
+        if isinstance(outcome := next(outcomes), Exception):
             raise outcome
-        return real(now, limit)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(Snippet.objects, "delete_expired", one_batch_then_the_limit)
+    monkeypatch.setattr(Snippet.objects, "delete_expiring", one_batch_then_the_limit)
     assert delete_expired_snippets.apply(kwargs={"batch_size": 2}).get() == 2
     assert Snippet.objects.count() == 3  # the next run deletes the rest
 
@@ -144,11 +143,12 @@ def test_a_sweep_batch_walks_the_expires_at_index_and_sorts_nothing(expired_tent
     ]
 
     with CaptureQueriesContext(connection) as queries:
-        assert Snippet.objects.delete_expired(now, 100) == 99  # those before the 100th
-    (select,) = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
-    (delete,) = [q["sql"] for q in queries if q["sql"].startswith("DELETE")]
+        # Each batch ends before its 100th expiry time; the second starts at the first's end.
+        assert list(islice(sweep(Snippet.objects, now, 100), 2)) == [99, 99]
+    statements = [q["sql"] for q in queries if q["sql"].startswith(("SELECT", "DELETE"))]
+    assert len(statements) == 4
 
-    for sql in (select, delete):
+    for sql in statements:
         plan = "\n".join(explain(sql))
         assert expires_at_index in plan, plan
         assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan

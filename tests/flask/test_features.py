@@ -15,7 +15,7 @@ from flask_demo.models import OutboxMessage, Snippet, User, utcnow
 from flask_demo.tokens import MAX_AGE, make_token
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
 from shared_tasks.outbox import CONFIRM_SECONDS
-from shared_tasks.snippets import delete_expired_snippets
+from shared_tasks.snippets import delete_expired_snippets, sweep
 from tests.cases import BAD_SNIPPETS, CONTACT
 from tests.support import in_zone, times_as_shown
 
@@ -102,7 +102,7 @@ def test_sweep_batches_stay_within_their_size_when_many_expire_at_once(app):
         s.expires_at = now - timedelta(hours=1)
         db.session.add(s)
     db.session.commit()
-    assert [Snippet.delete_expired(now, 100) for _ in range(4)] == [100, 100, 50, 0]
+    assert list(sweep(Snippet, now, 100)) == [100, 100, 50]
 
 
 # Accounts ---------------------------------------------------------------------
