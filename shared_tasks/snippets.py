@@ -59,7 +59,7 @@ def sweep(snippets: Snippets, now: datetime, batch_size: int) -> Iterator[int]:
         # share the bound go in a later batch, by key if a whole batch shares it.
         deleted = snippets.delete_expiring(since, bound, inclusive=False)
         yield deleted or snippets.delete_expiring_at(bound, batch_size)
-        # The next search starts here: PostgreSQL keeps deleted index entries until
-        # VACUUM, and a search from the first would walk all of them again.
+        # The next search starts here, not at the first expiry time: PostgreSQL keeps
+        # the index entries of deleted rows until VACUUM, and would step over them all.
         since = bound
     yield snippets.delete_expiring(since, now, inclusive=True)  # the rest, under a batch
