@@ -15,14 +15,19 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import NamedTuple
 
+import honcho.manager
 from honcho.environ import parse_procfile
-from honcho.manager import Manager
 from kombu.utils.url import maybe_sanitize_url
 
 from dev_defaults import ROOT, VAR, broker_socket
 from devstack.broker import EmbeddedRedis
+from launcher.reloader import COLD_SHUTDOWN_SECONDS
 
 HERE = Path(__file__).resolve().parent
+#: After Ctrl-C, how long the processes get before honcho kills them (SIGKILL). Its
+#: own 5 s would cut off a worker finishing a task; the launcher's grace (30 s by
+#: default) and Celery's cold shutdown after it end the worker sooner by themselves.
+STOP_SECONDS = 30 + COLD_SHUTDOWN_SECONDS + 5
 
 
 class Stack(NamedTuple):
@@ -127,13 +132,18 @@ def main(argv: list[str]) -> int:
             env["CELERY_BROKER_URL"] = broker.url
         for command in stack.prepare:
             subprocess.run([sys.executable, *command], env=env, cwd=ROOT, check=True)
-        manager = Manager()
-        procfile = parse_procfile((HERE / f"{name}.Procfile").read_text())
-        for process, command in procfile.processes.items():
-            manager.add_process(process, command, env=env, cwd=str(ROOT))
         print(startup_message(name, env, new_password), flush=True)
-        manager.loop()
-        return manager.returncode
+        return run_procfile((HERE / f"{name}.Procfile").read_text(), env)
+
+
+def run_procfile(procfile: str, env: dict[str, str]) -> int:
+    """Run every process of ``procfile`` with one combined log, until Ctrl-C or one stops."""
+    honcho.manager.KILL_WAIT = STOP_SECONDS  # read by Manager.loop; honcho has no option
+    manager = honcho.manager.Manager()
+    for process, command in parse_procfile(procfile).processes.items():
+        manager.add_process(process, command, env=env, cwd=str(ROOT))
+    manager.loop()
+    return manager.returncode
 
 
 if __name__ == "__main__":

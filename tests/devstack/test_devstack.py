@@ -3,9 +3,11 @@
 import base64
 import json
 import re
+import signal
 import socket
 import stat
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -224,6 +226,46 @@ def test_run_stack_end_to_end(tmp_path, name, servers):
     leftovers = subprocess.run(["pgrep", "-f", str(var)], capture_output=True, text=True).stdout
     assert leftovers == "", f"processes left behind: {leftovers}"
     assert not (var / f"{name}-redis" / "redis.sock").exists()
+
+
+SLOW_TO_STOP = """
+import pathlib, signal, sys, time
+
+def finish(signum, frame):
+    time.sleep(7)  # a task that needs 7 more seconds
+    pathlib.Path(sys.argv[1]).write_text("finished")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, finish)
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_ctrl_c_gives_a_stopping_process_more_than_honchos_five_seconds(tmp_path):
+    # honcho SIGKILLs what is left 5 s after the first process stops: after Ctrl-C,
+    # `make run-django` cut off a worker finishing a task once the web server was gone.
+    script, finished = tmp_path / "slow.py", tmp_path / "finished"
+    script.write_text(SLOW_TO_STOP)
+    procfile = (
+        f"quick: {sys.executable} -c 'import time; time.sleep(60)'\n"
+        f"slow: {sys.executable} {script} {finished}\n"
+    )
+    run = f"from devstack.__main__ import run_procfile; run_procfile({procfile!r}, {{}})"
+    runner = subprocess.Popen(
+        [sys.executable, "-c", run],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in runner.stdout:
+            if "ready" in line:
+                break
+        runner.send_signal(signal.SIGINT)
+        runner.wait(timeout=30)
+    finally:
+        runner.kill()
+    assert finished.read_text() == "finished"
 
 
 def test_the_start_up_lines_and_the_worker_banner_mask_the_broker_password():
