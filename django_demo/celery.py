@@ -5,7 +5,7 @@ import os
 import django
 from celery import Celery
 
-from shared_tasks.worker_steps import RejectMalformed
+from shared_tasks.worker_steps import FreeSlotOnFailedAck, RejectMalformed
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_demo.settings")
 
@@ -19,6 +19,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # outside any Django app, and the CELERY_IMPORTS setting names their modules.
 # A malformed message is refused instead of stopping the worker (celery/celery#7975).
 app.steps["consumer"].add(RejectMalformed)
+# A Redis ack that fails while the broker hangs must not stop the worker for good (kombu).
+app.steps["consumer"].add(FreeSlotOnFailedAck)
 
 
 @app.on_after_configure.connect

@@ -180,9 +180,14 @@ CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A broker that takes connections but never answers must not hang a request:
-    # Redis would wait forever on its socket (AMQP gives up after 4 s by itself).
+    # Redis would wait forever on its socket (AMQP gives up connecting after 4 s).
     "socket_timeout": 3,
     "socket_connect_timeout": 3,
+    # Over AMQP, a connection the broker went silent on (a restart whose close never
+    # arrived) waits forever for a publish's confirm: beat stopped sending. A read or
+    # write that takes 10 s fails instead, and kombu reconnects and sends again.
+    "read_timeout": 10,
+    "write_timeout": 10,
     # RabbitMQ confirms each publish, so the outbox deletes a row only once the
     # broker has the message (Redis has no confirms and ignores it).
     "confirm_publish": True,

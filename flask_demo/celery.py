@@ -12,7 +12,7 @@ from flask import Flask, appcontext_pushed, request_started
 
 from flask_demo import mails
 from flask_demo.models import OutboxMessage, Snippet
-from shared_tasks.worker_steps import RejectMalformed
+from shared_tasks.worker_steps import FreeSlotOnFailedAck, RejectMalformed
 
 
 class FlaskTask(Task):
@@ -40,13 +40,13 @@ class FlaskbinTask(FlaskTask):
 def celery_init_app(app: Flask) -> Celery:
     """Flask's ``examples/celery`` function, with four differences.
 
-    It adds the malformed-message guard. It keeps the Flask app on the Celery
-    app (``flask_app``), where the task class finds it, instead of closing over
-    it in a class defined inside the function, so that other task classes can
-    build on that one. Its task class is the demo's, ``FlaskbinTask``. And the
-    Celery app is not made the default: ``make_current`` makes it *current* in
-    its Flask app's context and requests, because a ``@shared_task`` sends
-    through the current app.
+    It adds the worker steps of :mod:`shared_tasks.worker_steps`. It keeps the
+    Flask app on the Celery app (``flask_app``), where the task class finds it,
+    instead of closing over it in a class defined inside the function, so that
+    other task classes can build on that one. Its task class is the demo's,
+    ``FlaskbinTask``. And the Celery app is not made the default:
+    ``make_current`` makes it *current* in its Flask app's context and requests,
+    because a ``@shared_task`` sends through the current app.
     """
     # set_as_current=False: which Celery app is "current" follows the Flask app
     # context (see make_current), not whichever Flask app was created last.
@@ -54,6 +54,8 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(app.config["CELERY"])
     # A malformed message is refused instead of stopping the worker (celery/celery#7975).
     celery_app.steps["consumer"].add(RejectMalformed)
+    # A Redis ack that fails while the broker hangs must not stop the worker for good (kombu).
+    celery_app.steps["consumer"].add(FreeSlotOnFailedAck)
     celery_app.flask_app = app
     app.extensions["celery"] = celery_app
     return celery_app

@@ -1,18 +1,23 @@
-"""Worker steps: a malformed task message is refused, not fatal.
+"""Worker steps that mend two failures of Celery 5.7 and kombu 5.7 in the worker.
 
-Celery 5.7 checks a message's content type and decodes its body, but not the
-body's shape. A JSON body that is not ``[args, kwargs, embed]`` (a string, a
-list of two, ``null``) raises inside the worker's consumer, and Celery treats
-that as an unrecoverable error: the worker shuts down, the message goes back to
-the queue, and the next worker that takes it shuts down too (celery/celery#7975).
-Both apps add :class:`RejectMalformed` to their workers where they define their
-Celery app.
+Both apps add them to their workers where they define their Celery app.
+
+A malformed task message is refused, not fatal. Celery 5.7 checks a message's
+content type and decodes its body, but not the body's shape. A JSON body that is
+not ``[args, kwargs, embed]`` (a string, a list of two, ``null``) raises inside
+the worker's consumer, and Celery treats that as an unrecoverable error: the
+worker shuts down, the message goes back to the queue, and the next worker that
+takes it shuts down too (celery/celery#7975):
+:class:`RejectMalformed`.
+
+A failed acknowledgement on Redis must not stop the worker: :class:`FreeSlotOnFailedAck`.
 """
 
 from __future__ import annotations
 
 from celery import bootsteps
 from celery.exceptions import InvalidTaskError
+from kombu.transport import redis, virtual
 
 
 class MessageGate(bootsteps.StartStopStep):
@@ -63,3 +68,38 @@ class RejectMalformed(MessageGate):
         # decoding here first is the same work (kombu caches the payload).
         check_body(message.payload if body is None else body)
         return True
+
+
+class RedisQoS(redis.QoS):
+    """kombu's Redis QoS, freeing a message's prefetch slot even when its ack fails.
+
+    kombu counts a message against the prefetch limit until Redis has answered
+    its ack (or reject). When that call fails, a timeout while the broker hangs,
+    the count never goes down: with a prefetch of one the worker never asks for
+    another message, and kombu only logs "Couldn't ack". Freed here, the message
+    stays in Redis's unacked index, and comes back after the visibility timeout,
+    as a dead worker's would.
+    """
+
+    def ack(self, delivery_tag):
+        try:
+            super().ack(delivery_tag)
+        except Exception:
+            virtual.QoS.ack(self, delivery_tag)  # the slot only; the error goes on to kombu
+            raise
+
+    def reject(self, delivery_tag, requeue=False):
+        try:
+            super().reject(delivery_tag, requeue=requeue)
+        except Exception:
+            virtual.QoS.ack(self, delivery_tag)
+            raise
+
+
+class FreeSlotOnFailedAck(bootsteps.StartStopStep):
+    """A consumer step that gives the worker's Redis channels :class:`RedisQoS`,
+    before it connects: only a worker acknowledges, so only a worker changes kombu."""
+
+    def __init__(self, consumer, **kwargs):
+        super().__init__(consumer, **kwargs)
+        redis.Channel.QoS = RedisQoS

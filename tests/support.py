@@ -149,7 +149,9 @@ class FreezingProxy:
     """A TCP proxy to a real server that can freeze: while frozen it still takes
     connections but passes nothing on, either way, as a hung broker or a broken
     network path would. Thawed, it passes on what it held or, as a restarted
-    broker would, drops every connection it had."""
+    broker would, drops every connection it had. Or it abandons them: they stay
+    silent for good while new ones pass, as after a restart whose close never
+    reached the client."""
 
     def __init__(self, url: str):
         parts = urlsplit(url)
@@ -158,7 +160,7 @@ class FreezingProxy:
         credentials, at, _ = parts.netloc.rpartition("@")
         netloc = f"{credentials}{at}127.0.0.1:{self.server.getsockname()[1]}"
         self.url = parts._replace(netloc=netloc).geturl()
-        self.flowing = threading.Event()
+        self.flowing = threading.Event()  # for the connections taken since the last abandon
         self.flowing.set()
         self.connections: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
@@ -172,12 +174,14 @@ class FreezingProxy:
             upstream = socket.create_connection(self.upstream)
             self.connections += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+                threading.Thread(
+                    target=self._pump, args=(source, sink, self.flowing), daemon=True
+                ).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, flowing) -> None:
         try:
             while data := source.recv(65536):
-                self.flowing.wait()
+                flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass
@@ -191,14 +195,23 @@ class FreezingProxy:
 
     def thaw(self, drop: bool = False) -> None:
         if drop:
-            for connection in self.connections:
-                with suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)
+            self._shut_all()
+        self.flowing.set()
+
+    def abandon(self) -> None:
+        """Pass new connections on; the frozen ones stay frozen."""
+        self.flowing = threading.Event()
         self.flowing.set()
 
     def close(self) -> None:
-        self.thaw()
         self.server.close()
+        self._shut_all()
+        self.flowing.set()
+
+    def _shut_all(self) -> None:
+        for connection in self.connections:
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 def require_browser() -> None:

@@ -12,6 +12,7 @@ from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 
 from flask_demo.config import TestingConfig
+from shared_tasks.worker_steps import FreeSlotOnFailedAck, RejectMalformed
 
 app = Celery("crash", set_as_current=False)
 app.conf.update(TestingConfig.CELERY)
@@ -27,6 +28,8 @@ app.conf.update(
         "unacked_restore_throttle": 1,
     },
 )
+app.steps["consumer"].add(RejectMalformed)
+app.steps["consumer"].add(FreeSlotOnFailedAck)
 
 
 @app.task(name="crash_probe", shared=False)
