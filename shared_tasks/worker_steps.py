@@ -1,16 +1,16 @@
 """Worker steps that mend two failures of Celery 5.7 and kombu 5.7 in the worker.
 
-Both apps add them to their workers where they define their Celery app.
+Both apps add them where they define their Celery app.
 
-A malformed task message is refused, not fatal. Celery 5.7 checks a message's
-content type and decodes its body, but not the body's shape. A JSON body that is
-not ``[args, kwargs, embed]`` (a string, a list of two, ``null``) raises inside
-the worker's consumer, and Celery treats that as an unrecoverable error: the
-worker shuts down, the message goes back to the queue, and the next worker that
-takes it shuts down too (celery/celery#7975):
-:class:`RejectMalformed`.
+:class:`RejectMalformed`: a malformed task message is refused, not fatal. Celery
+5.7 checks a message's content type and decodes its body, but not the body's
+shape. A JSON body that is not ``[args, kwargs, embed]`` (a string, a list of
+two, ``null``) raises inside the worker's consumer, and Celery treats that as an
+unrecoverable error: the worker shuts down, the message goes back to the queue,
+and the next worker that takes it shuts down too (celery/celery#7975).
 
-A failed acknowledgement on Redis must not stop the worker: :class:`FreeSlotOnFailedAck`.
+:class:`FreeSlotOnFailedAck`: a failed acknowledgement on Redis does not stop
+the worker for good.
 """
 
 from __future__ import annotations
