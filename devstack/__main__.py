@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,9 +26,9 @@ from devstack.broker import EmbeddedRedis
 from launcher.reloader import COLD_SHUTDOWN_SECONDS
 
 HERE = Path(__file__).resolve().parent
-#: After Ctrl-C, how long the processes get before honcho kills them (SIGKILL). Its
-#: own 5 s would cut off a worker finishing a task; the launcher's grace (30 s by
-#: default) and Celery's cold shutdown after it end the worker sooner by themselves.
+#: After Ctrl-C, how long the processes get before honcho kills them (SIGKILL): the
+#: launchers' default grace (30 s), Celery's cold shutdown after it, and a margin.
+#: Both end the worker by themselves sooner; honcho's own 5 s would cut it off.
 STOP_SECONDS = 30 + COLD_SHUTDOWN_SECONDS + 5
 
 
@@ -136,10 +138,27 @@ def main(argv: list[str]) -> int:
         return run_procfile((HERE / f"{name}.Procfile").read_text(), env)
 
 
+class Manager(honcho.manager.Manager):
+    """honcho's manager, passing a second Ctrl-C on: honcho ignores it, and the
+    worker's launcher takes a second SIGTERM as "hurry"."""
+
+    def _start(self):
+        # loop() has just set its own handlers; each is wrapped, not replaced.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, partial(self._on_stop_signal, signal.getsignal(signum)))
+        super()._start()
+
+    def _on_stop_signal(self, honchos_handler, signum, frame):
+        if self._terminating:
+            self._killall()  # SIGTERM again, to every process still running
+        else:
+            honchos_handler(signum, frame)
+
+
 def run_procfile(procfile: str, env: dict[str, str]) -> int:
     """Run every process of ``procfile`` with one combined log, until Ctrl-C or one stops."""
     honcho.manager.KILL_WAIT = STOP_SECONDS  # read by Manager.loop; honcho has no option
-    manager = honcho.manager.Manager()
+    manager = Manager()
     for process, command in parse_procfile(procfile).processes.items():
         manager.add_process(process, command, env=env, cwd=str(ROOT))
     manager.loop()

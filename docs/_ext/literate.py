@@ -104,6 +104,7 @@ def sections(source: str, pyobject: str | None = None) -> list[Prose | Code]:
             result.extend(Prose(text) for text in prose_before[number])
             code = None
         if number in hidden:
+            code = None  # the next block starts at its own line number
             continue
         if code is None:
             code = Code(number, [])

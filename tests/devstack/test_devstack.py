@@ -232,8 +232,13 @@ SLOW_TO_STOP = """
 import pathlib, signal, sys, time
 
 def finish(signum, frame):
+    signal.signal(signal.SIGTERM, hurry)
     time.sleep(7)  # a task that needs 7 more seconds
     pathlib.Path(sys.argv[1]).write_text("finished")
+    sys.exit(0)
+
+def hurry(signum, frame):
+    pathlib.Path(sys.argv[1]).write_text("hurried")
     sys.exit(0)
 
 signal.signal(signal.SIGTERM, finish)
@@ -242,30 +247,30 @@ time.sleep(60)
 """
 
 
-def test_ctrl_c_gives_a_stopping_process_more_than_honchos_five_seconds(tmp_path):
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_lets_a_process_finish_and_again_hurries_it(tmp_path, presses):
     # honcho SIGKILLs what is left 5 s after the first process stops: after Ctrl-C,
     # `make run-django` cut off a worker finishing a task once the web server was gone.
-    script, finished = tmp_path / "slow.py", tmp_path / "finished"
+    # And honcho ignores a second Ctrl-C, which the worker's launcher reads as "hurry".
+    script, outcome = tmp_path / "slow.py", tmp_path / "outcome"
     script.write_text(SLOW_TO_STOP)
     procfile = (
         f"quick: {sys.executable} -c 'import time; time.sleep(60)'\n"
-        f"slow: {sys.executable} {script} {finished}\n"
+        f"slow: {sys.executable} {script} {outcome}\n"
     )
     run = f"from devstack.__main__ import run_procfile; run_procfile({procfile!r}, {{}})"
-    runner = subprocess.Popen(
-        [sys.executable, "-c", run],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    runner = subprocess.Popen([sys.executable, "-c", run], stdout=subprocess.PIPE, text=True)
     try:
         for line in runner.stdout:
             if "ready" in line:
                 break
-        runner.send_signal(signal.SIGINT)
+        for _ in range(presses):
+            runner.send_signal(signal.SIGINT)
+            time.sleep(1)
         runner.wait(timeout=30)
     finally:
         runner.kill()
-    assert finished.read_text() == "finished"
+    assert outcome.read_text() == ("finished" if presses == 1 else "hurried")
 
 
 def test_the_start_up_lines_and_the_worker_banner_mask_the_broker_password():

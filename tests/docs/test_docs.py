@@ -168,16 +168,11 @@ def work():
         "Why the constant:\ntwo lines of it.",
         (7, ["LIMIT = 3  # stays with its line", "#: stays with its name", 'NAME = "x"']),
         "What work does.",
-        (
-            12,
-            [
-                "@decorated",
-                "def work():",
-                "    # inside a body: stays in the code",
-                "    return os.getpid()",
-            ],
-        ),
+        (12, ["@decorated", "def work():"]),
+        # A block starts again after the docstring, so each line keeps its own number.
+        (15, ["    # inside a body: stays in the code", "    return os.getpid()"]),
     ]
     assert [(p.first, p.lines[0]) for p in sections(source, "work") if isinstance(p, Code)] == [
-        (12, "@decorated")
+        (12, "@decorated"),
+        (15, "    # inside a body: stays in the code"),
     ]
