@@ -33,6 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench import in_child
+from shared_tasks.snippets import SWEEP_BATCH_SIZE
 from tests.support import server_answers, throwaway_database
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SWEEP_SIZES", "200000,1000000").split(",")]
@@ -40,8 +41,10 @@ SIZES = [int(n) for n in os.environ.get("BENCH_SWEEP_SIZES", "200000,1000000").s
 #: and only at these sizes.
 LOOP_SIZES = [int(n) for n in os.environ.get("BENCH_SWEEP_LOOP_SIZES", "200000").split(",")]
 REPEATS = int(os.environ.get("BENCH_SWEEP_REPEATS", "3"))
-#: The task's own batch size, and smaller ones: more, shorter write transactions.
-BATCHES = [int(n) for n in os.environ.get("BENCH_SWEEP_BATCHES", "10000,25000").split(",")]
+#: A smaller batch than the task's own (more, shorter write transactions), and its own.
+BATCHES = [
+    int(n) for n in os.environ.get("BENCH_SWEEP_BATCHES", f"10000,{SWEEP_BATCH_SIZE}").split(",")
+]
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 FILL_BATCH = 10_000
 HEADER = (

@@ -19,7 +19,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # outside any Django app, and the CELERY_IMPORTS setting names their modules.
 # A malformed message is refused instead of stopping the worker (celery/celery#7975).
 app.steps["consumer"].add(RejectMalformed)
-# A Redis ack that fails while the broker hangs must not stop the worker for good (kombu).
+# After a Redis ack fails (the broker hung), the worker must go on taking tasks (kombu).
 app.steps["consumer"].add(FreeSlotOnFailedAck)
 
 

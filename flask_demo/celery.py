@@ -54,7 +54,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(app.config["CELERY"])
     # A malformed message is refused instead of stopping the worker (celery/celery#7975).
     celery_app.steps["consumer"].add(RejectMalformed)
-    # A Redis ack that fails while the broker hangs must not stop the worker for good (kombu).
+    # After a Redis ack fails (the broker hung), the worker must go on taking tasks (kombu).
     celery_app.steps["consumer"].add(FreeSlotOnFailedAck)
     celery_app.flask_app = app
     app.extensions["celery"] = celery_app

@@ -40,8 +40,8 @@ class Mails(Protocol):
 class Snippets(Protocol):
     """The snippet table, as the sweep (:func:`shared_tasks.snippets.sweep`) walks it.
 
-    Each method is one statement along the expires_at index; a delete commits.
-    ``since`` None means from the first expiry time.
+    Each method walks the expires_at index from ``since`` (None: the first expiry
+    time); a delete commits.
     """
 
     def nth_expiry(self, since: datetime | None, until: datetime, n: int) -> datetime | None:

@@ -14,9 +14,8 @@ from shared_tasks.framework import Snippets
 logger = logging.getLogger(__name__)
 
 #: Rows per batch, each its own write transaction. On SQLite each batch rewrites most
-#: pages of the random slug index, so fewer batches cost less: at a million snippets
-#: 25,000 take about 1.4x one DELETE of everything and hold the write lock about half
-#: a second; 10,000 took about 2x (bench/sweep.py).
+#: pages of the random slug index, so fewer batches cost less, and a longer lock
+#: (docs/performance.md has the figures).
 SWEEP_BATCH_SIZE = 25_000
 
 

@@ -9,8 +9,8 @@ two, ``null``) raises inside the worker's consumer, and Celery treats that as an
 unrecoverable error: the worker shuts down, the message goes back to the queue,
 and the next worker that takes it shuts down too (celery/celery#7975).
 
-:class:`FreeSlotOnFailedAck`: a failed acknowledgement on Redis does not stop
-the worker for good.
+:class:`FreeSlotOnFailedAck`: after an acknowledgement on Redis fails, the worker
+goes on taking tasks.
 """
 
 from __future__ import annotations
@@ -96,9 +96,10 @@ class RedisQoS(redis.QoS):
             raise
 
 
-class FreeSlotOnFailedAck(bootsteps.StartStopStep):
-    """A consumer step that gives the worker's Redis channels :class:`RedisQoS`,
-    before it connects: only a worker acknowledges, so only a worker changes kombu."""
+class FreeSlotOnFailedAck(bootsteps.Step):
+    """A consumer step that makes :class:`RedisQoS` the QoS of every Redis channel of
+    the process, before the worker connects: a patch of kombu, made only in workers,
+    since only a worker acknowledges."""
 
     def __init__(self, consumer, **kwargs):
         super().__init__(consumer, **kwargs)

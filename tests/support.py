@@ -162,6 +162,7 @@ class FreezingProxy:
         self.url = parts._replace(netloc=netloc).geturl()
         self.flowing = threading.Event()  # for the connections taken since the last abandon
         self.flowing.set()
+        self.abandoned: list[threading.Event] = []
         self.connections: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -200,13 +201,15 @@ class FreezingProxy:
 
     def abandon(self) -> None:
         """Pass new connections on; the frozen ones stay frozen."""
+        self.abandoned.append(self.flowing)
         self.flowing = threading.Event()
         self.flowing.set()
 
     def close(self) -> None:
         self.server.close()
         self._shut_all()
-        self.flowing.set()
+        for flowing in (*self.abandoned, self.flowing):
+            flowing.set()  # the pumps see their sockets shut, and end
 
     def _shut_all(self) -> None:
         for connection in self.connections:

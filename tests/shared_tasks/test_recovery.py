@@ -3,8 +3,8 @@ themselves, with the demos' broker settings (crash_app has them) and no restart.
 
 The proxy between them and the real server passes nothing on while frozen, so
 each side sees a silent broker: Redis clients give up on their 3 s socket
-timeout and reconnect; over AMQP the connection waits, as its heartbeat has not
-run out. Either way the ticks beat sends must reach the worker again after the thaw.
+timeout and reconnect; over AMQP a read gives up after 10 s (read_timeout).
+Either way the ticks beat sends must reach the worker again after the thaw.
 
 Two cases failed now and then in that test, so each has its own, which hits it
 every time:
@@ -84,8 +84,7 @@ def test_worker_and_beat_carry_on_after_the_broker_hangs(server, restarted, tmp_
                 return [t for t in sent_times(beat_log) if t > thawed]
 
             wait_for(beat_sends_again, timeout=60)
-            # The worker, with tasks sent from here: beat is not always there to send them
-            # (see the module's docstring).
+            # The worker, with tasks sent from here, so that its part does not rest on beat's.
             use_broker(app, proxy.url)
             sent = [tick_probe.apply_async((str(ticks_file),), queue=queue) for _ in range(3)]
 
