@@ -14,7 +14,7 @@ from shared_tasks.framework import Message
 
 def utcnow() -> datetime:
     """Naive UTC: SQLite keeps no time zone, so every stored time is UTC without one."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return naive_utc(datetime.now(UTC))
 
 
 def naive_utc(moment: datetime) -> datetime:
