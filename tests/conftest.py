@@ -21,7 +21,8 @@ from celery.contrib.testing.worker import start_worker
 from devstack.broker import EmbeddedRedis
 from django_demo.celery import app as celery_app
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
-from tests.support import REAL_BROKERS, require, use_broker
+from tests.shared_tasks import crash_app
+from tests.support import REAL_BROKERS, own_key_space, require, use_broker
 
 # Celery reads these two over any configuration: the tests pick their brokers
 # themselves, so a developer's shell setting must not redirect them all.
@@ -66,6 +67,15 @@ def django_celery_app_is_current():
     celery_app.set_current()
 
 
+@pytest.fixture(autouse=True)
+def crash_app_key_space(monkeypatch):
+    """The crash tests' app, here and in the workers and beats a test starts, keeps its
+    Redis keys under a prefix of the test's own."""
+    with own_key_space(crash_app.app) as prefix:
+        monkeypatch.setenv("CRASH_KEYPREFIX", prefix)
+        yield
+
+
 @pytest.fixture
 def queued():
     """The mail tasks' ``apply_async`` mocked: what a Django view sent, as calls."""
@@ -88,7 +98,7 @@ def worker(broker_url, django_db_setup, django_db_blocker):
     # drains, and RabbitMQ deliveries then stall for seconds; the demo's real
     # worker process keeps heartbeats on.
     celery_app.conf.broker_heartbeat = 0
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), own_key_space(celery_app):
         celery_app.control.purge()  # nothing left over from an earlier run
         with start_worker(celery_app, pool="solo", perform_ping_check=True) as worker:
             yield worker

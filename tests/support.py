@@ -281,10 +281,48 @@ def in_zone(moment, zone: str) -> str:
 def use_broker(app, url: str) -> None:
     """Point an already-configured app at another broker, dropping pooled connections."""
     app.conf.broker_url = url
+    drop_connections(app)
+
+
+def drop_connections(app) -> None:
+    """Forget the app's pooled connections: the next one is made from its settings."""
     app._after_fork()  # the reset Celery itself does in a forked child
     # The task sender keeps the event exchange it made for the first broker; Redis's
     # is a fanout, and declared on RabbitMQ it would break every later worker there.
     app.__dict__.pop("amqp", None)
+
+
+@contextmanager
+def own_key_space(app):
+    """The app's keys on Redis under a prefix of their own (kombu's ``global_keyprefix``)
+    for the block, and deleted after; yields the prefix.
+
+    Queues, kombu's ``unacked`` index and its ``unacked_mutex`` lock included: a
+    lock one test left behind would stop another's redeliveries for five minutes.
+    RabbitMQ ignores the option; its tests use queues of their own.
+    """
+    prefix = f"test-{uuid.uuid4().hex[:12]}:"
+    options = app.conf.broker_transport_options
+    app.conf.broker_transport_options = {**options, "global_keyprefix": prefix}
+    drop_connections(app)
+    try:
+        yield prefix
+    finally:
+        app.conf.broker_transport_options = options
+        drop_connections(app)
+        forget_keys(prefix)
+
+
+def forget_keys(prefix: str) -> None:
+    """Delete the test Redis server's keys under ``prefix``, if that server answers."""
+    import redis
+
+    if not server_answers(REAL_BROKERS["redis"]):
+        return
+    client = redis.Redis.from_url(REAL_BROKERS["redis"], socket_timeout=5)
+    with client:
+        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            client.delete(key)
 
 
 def wait_for(predicate, timeout: float = 15, interval: float = 0.05):

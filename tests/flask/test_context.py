@@ -22,6 +22,7 @@ from flask import (
 
 from flask_demo import create_app
 from flask_demo.request_task import RequestContextTask
+from tests.support import own_key_space
 
 COOKIE = "session=top-secret-cookie"
 AUTH = "Bearer top-secret-token"
@@ -97,9 +98,10 @@ def make_app(broker_url: str):
 def flask_stack(broker_url):
     app, probe = make_app(broker_url)
     celery_app = app.extensions["celery"]
-    celery_app.control.purge()
-    with start_worker(celery_app, pool="solo", perform_ping_check=False):
-        yield app, probe
+    with own_key_space(celery_app):
+        celery_app.control.purge()
+        with start_worker(celery_app, pool="solo", perform_ping_check=False):
+            yield app, probe
 
 
 def post(app, how, **kw):

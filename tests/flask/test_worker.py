@@ -16,7 +16,7 @@ from shared_tasks.outbox import RELAY_AFTER_SECONDS, relay_outbox
 from shared_tasks.snippets import delete_expired_snippets
 from tests.cases import CONTACT
 from tests.shared_tasks.test_hostile import message_count, put
-from tests.support import unreachable, use_broker, wait_for
+from tests.support import own_key_space, unreachable, use_broker, wait_for
 
 pytestmark = pytest.mark.broker
 MAILS = []
@@ -38,7 +38,7 @@ def stack(broker_url, database_uri, tmp_path_factory):
     )
     # Flask-Mailman's test backend keeps what the tasks send.
     app.extensions["mailman"].outbox = MAILS
-    with app.app_context():
+    with app.app_context(), own_key_space(celery_app):
         db.create_all()
         celery_app.control.purge()
         with start_worker(celery_app, pool="solo", perform_ping_check=False):

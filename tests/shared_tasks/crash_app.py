@@ -1,7 +1,11 @@
 """A Celery app with the demos' recommended settings and one task that can be killed.
 
 The crash tests run it in real worker processes (``celery -A
-tests.shared_tasks.crash_app worker``); ``CRASH_BROKER_URL`` says which broker.
+tests.shared_tasks.crash_app worker``). Three variables set it up there:
+``CRASH_BROKER_URL`` says which broker, ``CRASH_KEYPREFIX`` which keys it uses
+on Redis (each test has its own: tests/conftest.py) and
+``CRASH_VISIBILITY_TIMEOUT`` how soon Redis hands a message held by a lost worker
+to another.
 """
 
 import os
@@ -19,13 +23,17 @@ app.conf.update(TestingConfig.CELERY)
 app.conf.update(
     broker_url=os.environ.get("CRASH_BROKER_URL", "memory://"),
     worker_send_task_events=False,
-    # Redis hands a message its killed worker held to another worker only after
-    # this timeout (one hour by default); the tests cannot wait that long.
     broker_transport_options={
         **TestingConfig.CELERY["broker_transport_options"],
-        "visibility_timeout": 4,
+        # Redis hands a message held by a lost worker to another worker only after
+        # this timeout (one hour in the demos). A task still running then is handed
+        # out again, so 60 s is five times the longest probe here; a test that waits
+        # for the handover sets a shorter one.
+        "visibility_timeout": float(os.environ.get("CRASH_VISIBILITY_TIMEOUT", 60)),
+        # Look for such messages every second, not every ten.
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
+        "global_keyprefix": os.environ.get("CRASH_KEYPREFIX", ""),
     },
 )
 app.steps["consumer"].add(RejectMalformed)
@@ -81,9 +89,7 @@ def limited_probe(runs_file: str, stop_at_soft_limit: bool) -> str:
     with Path(runs_file).open("a") as f:
         f.write(f"start {os.getpid()}\n")
     try:
-        # Past the soft limits of the tests, within the 4 s visibility timeout: a
-        # longer task would be handed out again while still running.
-        time.sleep(2.5)
+        time.sleep(2.5)  # past the soft limits of the tests
     except SoftTimeLimitExceeded:
         with Path(runs_file).open("a") as f:
             f.write("soft limit\n")

@@ -18,14 +18,17 @@ every time:
   read_timeout).
 """
 
+import os
+import signal
 import time
 import uuid
 from datetime import datetime
 
 import pytest
 from kombu import Connection
+from redis import Redis
 
-from tests.shared_tasks.crash_app import app, slow_probe, tick_probe
+from tests.shared_tasks.crash_app import app, crash_probe, slow_probe, tick_probe
 from tests.shared_tasks.test_crash import celery, worker
 from tests.support import REAL_BROKERS, FreezingProxy, require, use_broker, wait_for
 
@@ -191,3 +194,40 @@ def test_beat_sends_again_after_its_connection_goes_silent(tmp_path):
         proxy.close()
         with Connection(REAL_BROKERS["rabbitmq"]) as connection:
             connection.default_channel.queue_delete(queue)
+
+
+def test_a_lock_replayed_after_a_hang_holds_off_redelivery(tmp_path):
+    """On Redis, kombu takes a lock (``unacked_mutex``, five minutes) before it hands a
+    lost worker's messages back. A hang that catches the worker taking it leaves the
+    lock held: the ``SET`` reaches Redis when the broker answers again, after the
+    worker gave up on it, and nobody releases it. Until it expires no worker on that
+    database hands anything back."""
+    require("redis", REAL_BROKERS["redis"])
+    proxy = FreezingProxy(REAL_BROKERS["redis"])
+    use_broker(app, REAL_BROKERS["redis"])  # the test sends around the proxy
+    lock = app.conf.broker_transport_options["global_keyprefix"] + "unacked_mutex"
+    redis = Redis.from_url(REAL_BROKERS["redis"])
+    queue, runs_file, log_path = f"mutex-{uuid.uuid4().hex}", tmp_path / "runs", tmp_path / "log"
+    visibility = {"CRASH_VISIBILITY_TIMEOUT": "10"}  # the probe is killed as it starts
+    try:
+        with log_path.open("w") as log:
+            # A worker that looks for lost messages every second, behind the proxy.
+            with worker(proxy.url, queue, log, **visibility) as first:
+                wait_for(lambda: "ready" in log_path.read_text(), timeout=30)
+                proxy.freeze()
+                time.sleep(6)  # two looks or more, each given up after 3 s
+                proxy.thaw()
+                wait_for(lambda: redis.pttl(lock) > 0, timeout=10)
+                assert redis.pttl(lock) <= 300_000
+                crash_probe.apply_async((str(runs_file),), queue=queue)
+                wait_for(lambda: lines(runs_file), timeout=30)
+                os.killpg(first.pid, signal.SIGKILL)
+            killed = time.monotonic()
+            with worker(REAL_BROKERS["redis"], queue, log, **visibility):
+                time.sleep(max(0, killed + 10 + 5 - time.monotonic()))
+                assert len(lines(runs_file)) == 1  # past the visibility timeout: not back
+                assert redis.pttl(lock) > 0
+                redis.delete(lock)  # what its expiry does, five minutes on
+                wait_for(lambda: len(lines(runs_file)) == 2, timeout=30)
+    finally:
+        proxy.close()
