@@ -5,7 +5,7 @@ import os
 import django
 from celery import Celery
 
-from shared_tasks.worker_steps import FreeSlotOnFailedAck, RejectMalformed
+from shared_tasks.worker_steps import CONSUMER_STEPS
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_demo.settings")
 
@@ -17,10 +17,8 @@ app = Celery("django_demo", task_cls="django_demo.djangobin.task_class:Djangobin
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # No autodiscover_tasks(): the tasks are shared with the Flask demo, so they live
 # outside any Django app, and the CELERY_IMPORTS setting names their modules.
-# A malformed message is refused instead of stopping the worker (celery/celery#7975).
-app.steps["consumer"].add(RejectMalformed)
-# After a Redis ack fails (the broker hung), the worker must go on taking tasks (kombu).
-app.steps["consumer"].add(FreeSlotOnFailedAck)
+# Steps that mend two failures of Celery and kombu in the worker (shared_tasks/worker_steps.py).
+app.steps["consumer"].update(CONSUMER_STEPS)
 
 
 @app.on_after_configure.connect

@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 import dev_defaults
-from shared_tasks import TASK_MODULES, TASK_QUEUES, TASK_ROUTES
+import shared_tasks.settings
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -142,58 +142,14 @@ EMAIL_USE_TLS = env_bool("SMTP_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 
 # Celery: read by django_demo/celery.py through the CELERY_ namespace -------------
+# The settings both demos share, each with its reason: shared_tasks/settings.py.
+shared = shared_tasks.settings.CELERY_SETTINGS
+globals().update({f"CELERY_{name.upper()}": value for name, value in shared.items()})
 # The embedded Redis on a private unix socket; one variable moves to a real server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or dev_defaults.broker_url("django")
 # Results in the Django database, so they show in the admin.
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "django-db")
-# Store the task name, args and worker with each result (the admin shows them).
-CELERY_RESULT_EXTENDED = True
-# JSON only: a pickle message on the queue would be code execution in the worker.
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_SERIALIZER = "json"
-CELERY_RESULT_SERIALIZER = "json"
-# The shared task modules: not in a Django app, so autodiscovery would not see them.
-CELERY_IMPORTS = TASK_MODULES
-# Mail and maintenance in queues of their own; a worker without -Q takes all.
-CELERY_TASK_ROUTES = TASK_ROUTES
-CELERY_TASK_QUEUES = TASK_QUEUES
 # Crontab schedules in the site's zone, UTC by default (TIME_ZONE says why).
 CELERY_TIMEZONE = TIME_ZONE
-# Show STARTED in results and Flower, not only PENDING until done.
-CELERY_TASK_TRACK_STARTED = True
-# A backstop for a task without limits of its own (each demo task sets tighter ones):
-# none holds a pool process for more than half an hour, as Celery's Django example has it.
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
-CELERY_TASK_TIME_LIMIT = 30 * 60
-# Acknowledge after the task ran, and requeue it if its worker process dies,
-# taking one message at a time: a crash re-runs a task instead of losing it.
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# On a lost broker connection, stop the tasks it delivered: they can no longer be
-# acknowledged and come back to the queue, so finishing them would run them twice.
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-# Events for Flower, including "sent", so a queued task shows before it starts.
-CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
-# A worker started before the broker waits for it instead of exiting.
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # A broker that takes connections but never answers must not hang a request:
-    # Redis would wait forever on its socket (AMQP gives up connecting after 4 s).
-    "socket_timeout": 3,
-    "socket_connect_timeout": 3,
-    # Over AMQP, a connection the broker went silent on (a restart whose close never
-    # arrived) waits forever for a publish's confirm: beat stopped sending. A read or
-    # write that takes 10 s fails instead, and kombu reconnects and sends again.
-    "read_timeout": 10,
-    "write_timeout": 10,
-    # RabbitMQ confirms each publish, so the outbox deletes a row only once the
-    # broker has the message (Redis has no confirms and ignores it).
-    "confirm_publish": True,
-}
 # Periodic tasks live in the database, editable in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Record each run as it is sent, not every 3 minutes: a beat that crashes and
-# restarts within that window would otherwise send the same run again.
-CELERY_BEAT_SYNC_EVERY = 1

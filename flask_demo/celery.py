@@ -12,7 +12,7 @@ from flask import Flask, appcontext_pushed, request_started
 
 from flask_demo import mails
 from flask_demo.models import OutboxMessage, Snippet
-from shared_tasks.worker_steps import FreeSlotOnFailedAck, RejectMalformed
+from shared_tasks.worker_steps import CONSUMER_STEPS
 
 
 class FlaskTask(Task):
@@ -38,24 +38,16 @@ class FlaskbinTask(FlaskTask):
 
 
 def celery_init_app(app: Flask) -> Celery:
-    """Flask's ``examples/celery`` function, with four differences.
+    """Flask's ``examples/celery`` function, with the demo's task class and worker steps.
 
-    It adds the worker steps of :mod:`shared_tasks.worker_steps`. It keeps the
-    Flask app on the Celery app (``flask_app``), where the task class finds it,
-    instead of closing over it in a class defined inside the function, so that
-    other task classes can build on that one. Its task class is the demo's,
-    ``FlaskbinTask``. And the Celery app is not made the default:
-    ``make_current`` makes it *current* in its Flask app's context and requests,
-    because a ``@shared_task`` sends through the current app.
+    The Flask app is kept on the Celery app (``flask_app``), where the task class finds
+    it. The Celery app is not made the default: ``make_current`` makes it current in its
+    Flask app's contexts, because a ``@shared_task`` sends through the current app.
     """
-    # set_as_current=False: which Celery app is "current" follows the Flask app
-    # context (see make_current), not whichever Flask app was created last.
     celery_app = Celery(app.import_name, task_cls=FlaskbinTask, set_as_current=False)
     celery_app.config_from_object(app.config["CELERY"])
-    # A malformed message is refused instead of stopping the worker (celery/celery#7975).
-    celery_app.steps["consumer"].add(RejectMalformed)
-    # After a Redis ack fails (the broker hung), the worker must go on taking tasks (kombu).
-    celery_app.steps["consumer"].add(FreeSlotOnFailedAck)
+    # Steps that mend two failures of Celery and kombu in the worker (shared_tasks/worker_steps.py).
+    celery_app.steps["consumer"].update(CONSUMER_STEPS)
     celery_app.flask_app = app
     app.extensions["celery"] = celery_app
     return celery_app

@@ -14,8 +14,8 @@ import os
 from celery.schedules import crontab
 
 import dev_defaults
-import shared_tasks
 from flask_demo import https
+from shared_tasks.settings import CELERY_SETTINGS
 
 
 class Config:
@@ -34,58 +34,15 @@ class Config:
     # A hung SMTP server must fail the task (and so retry it), not block a worker forever.
     MAIL_TIMEOUT = 10
 
-    # The Celery settings, as Flask's own Celery example keeps them: one mapping.
-    # tests/shared_tasks/test_settings.py holds them to the Django demo's.
+    # The Celery settings, as Flask's own Celery example keeps them: one mapping. It
+    # starts from the settings both demos share, each with its reason (shared_tasks/settings.py).
     CELERY = {
+        **CELERY_SETTINGS,
         # The embedded Redis on a private unix socket; CELERY_BROKER_URL moves it.
         "broker_url": dev_defaults.broker_url("flask"),
         "result_backend": f"db+sqlite:///{dev_defaults.VAR / 'flask-results.sqlite3'}",
-        # Store the task name, args and worker with each result.
-        "result_extended": True,
-        # JSON only: a pickle message on the queue would be code execution in the worker.
-        "accept_content": ["json"],
-        "task_serializer": "json",
-        "result_serializer": "json",
-        # The shared task modules: the worker imports them at start-up.
-        "imports": shared_tasks.TASK_MODULES,
-        # Mail and maintenance in queues of their own; a worker without -Q takes all.
-        "task_routes": shared_tasks.TASK_ROUTES,
-        "task_queues": shared_tasks.TASK_QUEUES,
         # UTC, as the Django demo: a crontab then keeps 24 h apart on DST days.
         "timezone": "UTC",
-        # Show STARTED in results and Flower, not only PENDING until done.
-        "task_track_started": True,
-        # A backstop for a task without limits of its own (each demo task sets tighter
-        # ones): none holds a pool process for more than half an hour.
-        "task_soft_time_limit": 25 * 60,
-        "task_time_limit": 30 * 60,
-        # Acknowledge after the task ran, and requeue it if its worker process dies,
-        # taking one message at a time: a crash re-runs a task instead of losing it.
-        "task_acks_late": True,
-        "task_reject_on_worker_lost": True,
-        "worker_prefetch_multiplier": 1,
-        # On a lost broker connection, stop the tasks it delivered: they can no longer be
-        # acknowledged and come back to the queue, so finishing them would run them twice.
-        "worker_cancel_long_running_tasks_on_connection_loss": True,
-        # Events for Flower, including "sent", so a queued task shows before it starts.
-        "worker_send_task_events": True,
-        "task_send_sent_event": True,
-        # A worker started before the broker waits for it instead of exiting.
-        "broker_connection_retry_on_startup": True,
-        "broker_transport_options": {
-            # A broker that takes connections but never answers must not hang a request:
-            # Redis would wait forever on its socket (AMQP gives up connecting after 4 s).
-            "socket_timeout": 3,
-            "socket_connect_timeout": 3,
-            # Over AMQP, a connection the broker went silent on (a restart whose close never
-            # arrived) waits forever for a publish's confirm: beat stopped sending. A read or
-            # write that takes 10 s fails instead, and kombu reconnects and sends again.
-            "read_timeout": 10,
-            "write_timeout": 10,
-            # RabbitMQ confirms each publish, so the outbox deletes a row only once the
-            # broker has the message (Redis has no confirms and ignores it).
-            "confirm_publish": True,
-        },
         # Celery's own beat scheduler: the schedule is code here, where Django
         # keeps it in the database.
         "beat_schedule": {
@@ -100,9 +57,6 @@ class Config:
                 "options": {"expires": 60},
             },
         },
-        # Record each run as it is sent, not every 3 minutes: a beat that crashes
-        # and restarts within that window would otherwise send the same run again.
-        "beat_sync_every": 1,
     }
 
     @staticmethod

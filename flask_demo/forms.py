@@ -13,7 +13,7 @@ from wtforms.validators import (
 
 from flask_demo.extensions import db
 from flask_demo.models import User
-from shared_tasks.domain import EXPIRATION_CHOICES, PURPOSES
+from shared_tasks.choices import EXPIRATION_CHOICES, PURPOSES
 
 
 def choices(pairs):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from flask_demo.extensions import db
 from flask_demo.models import User
 from flask_demo.tokens import make_token
-from shared_tasks.domain import feedback_context
+from shared_tasks.choices import feedback_context
 
 
 def activation(user_id: int, site_url: str) -> EmailMessage | None:

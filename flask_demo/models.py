@@ -8,7 +8,7 @@ from sqlalchemy import and_, delete, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from flask_demo.extensions import db
-from shared_tasks.domain import expiry_time
+from shared_tasks.choices import expiry_time
 from shared_tasks.framework import Message
 
 

@@ -15,15 +15,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import click
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.bin.base import CLIContext
 from celery.bin.worker import worker as celery_worker
 from celery.concurrency import get_implementation
 from celery.utils.log import get_logger
 from celery.worker import state
 from kombu.utils.url import maybe_sanitize_url
-
-from shared_tasks.worker_steps import MessageGate
 
 logger = get_logger(__name__)
 
@@ -87,7 +85,7 @@ def stopping() -> bool:
     )
 
 
-class Drain(MessageGate):
+class Drain(bootsteps.StartStopStep):
     """Stop taking tasks at once, finish the running ones, then shut down warmly.
 
     Two things in Celery make a plain SIGTERM unsafe for a reload under load.
@@ -100,6 +98,8 @@ class Drain(MessageGate):
     Celery's warm-shutdown signal only once its pool is idle.
     """
 
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
     def __init__(self, consumer, **kwargs):
         self.timer_entry = None
         self.consumer_cancelled = False
@@ -107,7 +107,10 @@ class Drain(MessageGate):
         super().__init__(consumer, **kwargs)
 
     def start(self, consumer):
-        super().start(consumer)
+        # Tasks.start rebuilds the strategies on every (re)connection; this step
+        # starts after it each time, so every message passes admit() first.
+        for name, strategy in consumer.strategies.items():
+            consumer.strategies[name] = self.gated(strategy, consumer)
         self.consumer_cancelled = False  # a reconnection brings a new task consumer
         self.timer_entry = consumer.timer.call_repeatedly(
             DRAIN_CHECK_SECONDS, self.check, (consumer,)
@@ -117,6 +120,14 @@ class Drain(MessageGate):
         if self.timer_entry is not None:
             self.timer_entry.cancel()
             self.timer_entry = None
+
+    def gated(self, strategy, consumer):
+        def handle(message, body, *args, **kwargs):
+            if self.admit(consumer, message, body):
+                return strategy(message, body, *args, **kwargs)
+            return None
+
+        return handle
 
     def admit(self, consumer, message, body) -> bool:
         if stopping():

@@ -74,11 +74,3 @@ class Outbox(Protocol):
 
     def remove(self, message: Message) -> None:
         """Delete ``message``: the broker has it."""
-
-
-class FrameworkTask(Protocol):
-    """The attributes the shared tasks use on ``self``."""
-
-    mails: Mails
-    snippets: Snippets
-    outbox: Outbox

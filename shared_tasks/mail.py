@@ -32,6 +32,8 @@ MAIL_TASK = {
 @shared_task(bind=True, **MAIL_TASK)
 def send_activation_mail(self, user_id: int, site_url: str) -> str:
     """Mail an inactive user the link that activates the account."""
+    # self is the app's task class; its mails module builds the mail:
+    # django_demo/djangobin/mails.py or flask_demo/mails.py.
     mail = self.mails.activation(user_id, site_url)
     if mail is None:  # activated already, or deleted: a retry or a repeat is harmless
         return "skipped: no inactive user with that id"
@@ -44,5 +46,6 @@ def send_feedback_mail(
     self, name: str, email: str, purpose: str, subject: str, message: str
 ) -> str:
     """Mail a contact-form message to the site's admins, replying to the visitor."""
+    # Built by django_demo/djangobin/mails.py or flask_demo/mails.py, as above.
     self.mails.feedback(name, email, purpose, subject, message).send()
     return "sent"

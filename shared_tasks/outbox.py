@@ -90,6 +90,8 @@ def relay_outbox(self) -> int:
     """Send what views could not send (the broker was down); return how many went out."""
     sent = 0
     try:
+        # self.outbox is the app's outbox table: OutboxMessage in
+        # django_demo/djangobin/models.py or flask_demo/models.py.
         for message in self.outbox.waiting(RELAY_AFTER_SECONDS, RELAY_BATCH):
             if not deliver(self.app, message):
                 break

@@ -36,6 +36,8 @@ def delete_expired_snippets(self, batch_size: int = SWEEP_BATCH_SIZE) -> int:
     now = datetime.now(UTC)
     deleted = 0
     try:
+        # self.snippets is the app's snippet table: Snippet in
+        # django_demo/djangobin/models.py or flask_demo/models.py.
         for count in sweep(self.snippets, now, batch_size):
             deleted += count
     except SoftTimeLimitExceeded:

@@ -1,49 +1,15 @@
-"""Worker steps that mend two failures of Celery 5.7 and kombu 5.7 in the worker.
+"""The consumer steps both apps add to their workers, in one line:
+``app.steps["consumer"].update(CONSUMER_STEPS)``.
 
-Both apps add them where they define their Celery app.
-
-:class:`RejectMalformed`: a malformed task message is refused, not fatal. Celery
-5.7 checks a message's content type and decodes its body, but not the body's
-shape. A JSON body that is not ``[args, kwargs, embed]`` (a string, a list of
-two, ``null``) raises inside the worker's consumer, and Celery treats that as an
-unrecoverable error: the worker shuts down, the message goes back to the queue,
-and the next worker that takes it shuts down too (celery/celery#7975).
-
-:class:`FreeSlotOnFailedAck`: after an acknowledgement on Redis fails, the worker
-goes on taking tasks.
+Each mends a failure of Celery 5.7 or kombu 5.7 in the worker.
 """
 
 from __future__ import annotations
 
 from celery import bootsteps
 from celery.exceptions import InvalidTaskError
-from kombu.transport import redis, virtual
 
-
-class MessageGate(bootsteps.StartStopStep):
-    """A consumer step that sees each task message before Celery builds a request from it.
-
-    Subclasses say in :meth:`admit` whether the message goes on to its task.
-    """
-
-    requires = ("celery.worker.consumer.tasks:Tasks",)
-
-    def start(self, consumer):
-        # Tasks.start rebuilds the strategies on every (re)connection; this step
-        # starts after it each time, so the gate is always in place.
-        for name, strategy in consumer.strategies.items():
-            consumer.strategies[name] = self.gated(strategy, consumer)
-
-    def gated(self, strategy, consumer):
-        def handle(message, body, *args, **kwargs):
-            if self.admit(consumer, message, body):
-                return strategy(message, body, *args, **kwargs)
-            return None
-
-        return handle
-
-    def admit(self, consumer, message, body) -> bool:
-        raise NotImplementedError
+from shared_tasks.kombu_patch import FreeSlotOnFailedAck
 
 
 def check_body(body) -> None:
@@ -58,49 +24,38 @@ def check_body(body) -> None:
         raise InvalidTaskError(f"task body is not [args, kwargs, embed]: {body!r:.200}")
 
 
-class RejectMalformed(MessageGate):
-    """Check each task message's body; InvalidTaskError is what Celery's consumer
-    already handles for a message it cannot use: it logs it and rejects it
-    without requeueing."""
+class RejectMalformed(bootsteps.StartStopStep):
+    """Refuse a malformed task message instead of stopping the worker.
 
-    def admit(self, consumer, message, body) -> bool:
-        # body is None for protocol 2, whose body the strategy decodes itself;
-        # decoding here first is the same work (kombu caches the payload).
-        check_body(message.payload if body is None else body)
-        return True
+    Celery 5.7 checks a message's content type and decodes its body, but not the
+    body's shape. A JSON body that is not ``[args, kwargs, embed]`` (a string, a list
+    of two, ``null``) raises inside the worker's consumer. Celery takes that as an
+    unrecoverable error: the worker shuts down, the message goes back to the queue,
+    and the next worker that takes it shuts down too (celery/celery#7975).
 
-
-class RedisQoS(redis.QoS):
-    """kombu's Redis QoS, freeing a message's prefetch slot even when its ack fails.
-
-    kombu counts a message against the prefetch limit until Redis has answered
-    its ack (or reject). When that call fails, a timeout while the broker hangs,
-    the count never goes down: with a prefetch of one the worker never asks for
-    another message, and kombu only logs "Couldn't ack". Freed here, the message
-    stays in Redis's unacked index, and comes back after the visibility timeout,
-    as a dead worker's would.
+    This step checks each body before Celery builds a request from it. It raises
+    InvalidTaskError, which Celery's consumer already handles for a message it cannot
+    use: it logs the message and rejects it without requeueing.
     """
 
-    def ack(self, delivery_tag):
-        try:
-            super().ack(delivery_tag)
-        except Exception:
-            virtual.QoS.ack(self, delivery_tag)  # the slot only; the error goes on to kombu
-            raise
+    requires = ("celery.worker.consumer.tasks:Tasks",)
 
-    def reject(self, delivery_tag, requeue=False):
-        try:
-            super().reject(delivery_tag, requeue=requeue)
-        except Exception:
-            virtual.QoS.ack(self, delivery_tag)
-            raise
+    def start(self, consumer):
+        # Tasks.start rebuilds the strategies on every (re)connection; this step
+        # starts after it each time, so the check is always in place.
+        for name, strategy in consumer.strategies.items():
+            consumer.strategies[name] = self.checked(strategy)
+
+    @staticmethod
+    def checked(strategy):
+        def handle(message, body, *args, **kwargs):
+            # body is None for protocol 2, whose body the strategy decodes itself;
+            # decoding here first is the same work (kombu caches the payload).
+            check_body(message.payload if body is None else body)
+            return strategy(message, body, *args, **kwargs)
+
+        return handle
 
 
-class FreeSlotOnFailedAck(bootsteps.Step):
-    """A consumer step that makes :class:`RedisQoS` the QoS of every Redis channel of
-    the process, before the worker connects: a patch of kombu, made only in workers,
-    since only a worker acknowledges."""
-
-    def __init__(self, consumer, **kwargs):
-        super().__init__(consumer, **kwargs)
-        redis.Channel.QoS = RedisQoS
+#: What each app adds to its worker's consumer.
+CONSUMER_STEPS = (RejectMalformed, FreeSlotOnFailedAck)

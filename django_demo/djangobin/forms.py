@@ -4,7 +4,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import RegexValidator
 
 from django_demo.djangobin.models import Snippet
-from shared_tasks.domain import PURPOSES
+from shared_tasks.choices import PURPOSES
 
 # Name and subject end up in mail headers: a CR or LF there would let a visitor
 # add headers (Bcc: …), so refuse it here, where the visitor can be told.

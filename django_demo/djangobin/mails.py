@@ -9,7 +9,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from django_demo.djangobin.tokens import activation_token
-from shared_tasks.domain import feedback_context
+from shared_tasks.choices import feedback_context
 
 
 def activation(user_id: int, site_url: str) -> EmailMessage | None:

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from shared_tasks.domain import EXPIRATION_CHOICES, expiry_time
+from shared_tasks.choices import EXPIRATION_CHOICES, expiry_time
 from shared_tasks.framework import Message
 
 

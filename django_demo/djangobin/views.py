@@ -66,11 +66,17 @@ def activate(request, uidb64, token):
 def contact(request):
     form = ContactForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
+        data = form.cleaned_data
         try:
             # Celery's plain idiom, enough here: the form writes no rows, and a
             # message the broker cannot take now is one the visitor can resend.
-            # (No transaction is open, so it is sent at once, and an error is ours.)
-            send_feedback_mail.delay_on_commit(**form.cleaned_data)
+            send_feedback_mail.delay_on_commit(
+                name=data["name"],
+                email=data["email"],
+                purpose=data["purpose"],
+                subject=data["subject"],
+                message=data["message"],
+            )
         except OperationalError:
             form.add_error(None, "Your message could not be sent just now: please try again.")
         else:

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from django_demo.djangobin.models import Snippet
-from shared_tasks.domain import EXPIRATION_CHOICES, expiry_time
+from shared_tasks.choices import EXPIRATION_CHOICES, expiry_time
 from tests.cases import BAD_SNIPPETS
 from tests.support import in_zone, times_as_shown
 

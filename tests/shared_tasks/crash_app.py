@@ -16,7 +16,7 @@ from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 
 from flask_demo.config import TestingConfig
-from shared_tasks.worker_steps import FreeSlotOnFailedAck, RejectMalformed
+from shared_tasks.worker_steps import CONSUMER_STEPS
 
 app = Celery("crash", set_as_current=False)
 app.conf.update(TestingConfig.CELERY)
@@ -36,8 +36,7 @@ app.conf.update(
         "global_keyprefix": os.environ.get("CRASH_KEYPREFIX", ""),
     },
 )
-app.steps["consumer"].add(RejectMalformed)
-app.steps["consumer"].add(FreeSlotOnFailedAck)
+app.steps["consumer"].update(CONSUMER_STEPS)
 
 
 @app.task(name="crash_probe", shared=False)

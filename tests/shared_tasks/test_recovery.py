@@ -12,7 +12,7 @@ every time:
 * on Redis, a hang that catches the worker acknowledging a task: the ack times
   out ("Couldn't ack ... TimeoutError"), and kombu kept counting the message
   against the prefetch limit, so the worker never took another
-  (shared_tasks.worker_steps.FreeSlotOnFailedAck);
+  (shared_tasks.kombu_patch.FreeSlotOnFailedAck);
 * on RabbitMQ, a hang that catches beat publishing, after which its connection
   stays silent: beat waited for the publisher confirm for good (the demos'
   read_timeout).

@@ -1,35 +1,34 @@
-"""Both demos run the shared tasks with the same Celery settings, written each app's way."""
+"""Both demos run the shared tasks with the same Celery settings, written once."""
 
-from django.conf import settings
+from django_demo.celery import app as django_celery
+from flask_demo import create_app
+from shared_tasks.settings import CELERY_SETTINGS
 
-from flask_demo.config import Config
-
-#: Settings that differ by design: where messages and results go, and how beat
-#: keeps its schedule (Django: rows in the database; Flask: the mapping itself).
-PER_APP = {"broker_url", "result_backend", "beat_scheduler", "beat_schedule"}
-
-
-def django_celery_settings() -> dict:
-    return {
-        name.removeprefix("CELERY_").lower(): getattr(settings, name)
-        for name in dir(settings)
-        if name.startswith("CELERY_")
-    }
+#: Settings each app sets itself: where messages and results go, the time zone, and
+#: how beat keeps its schedule (Django: rows in the database; Flask: the mapping itself).
+PER_APP = {"broker_url", "result_backend", "timezone", "beat_scheduler", "beat_schedule"}
 
 
-def comparable(value):
-    return tuple(value) if isinstance(value, list | tuple) else value
+def test_both_apps_run_with_the_shared_settings():
+    flask_celery = create_app("development").extensions["celery"]
+    for app in (django_celery, flask_celery):
+        differ = {
+            name: app.conf[name]
+            for name, value in CELERY_SETTINGS.items()
+            if app.conf[name] != value
+        }
+        assert differ == {}, app.main
+    assert not PER_APP & set(CELERY_SETTINGS)
 
 
-def test_the_django_and_flask_celery_settings_agree():
-    django, flask = django_celery_settings(), dict(Config.CELERY)
-    assert set(django) - PER_APP == set(flask) - PER_APP
-    differ = {
-        name: (django[name], flask[name])
-        for name in set(django) - PER_APP
-        if comparable(django[name]) != comparable(flask[name])
-    }
-    assert differ == {}
+def test_each_app_sets_only_its_own_celery_settings_besides():
+    from django.conf import settings
+
+    django_own = {
+        name.removeprefix("CELERY_").lower() for name in dir(settings) if name.startswith("CELERY_")
+    } - set(CELERY_SETTINGS)
+    flask_own = set(create_app("development").config["CELERY"]) - set(CELERY_SETTINGS)
+    assert django_own <= PER_APP and flask_own <= PER_APP
 
 
 def test_every_shared_task_has_limits_of_its_own_within_the_backstop():

@@ -1,8 +1,8 @@
-"""What both apps' forms, models and mails share with the tasks: the contact form's
-purposes and the snippets' lifetimes.
+"""The choices both apps' forms offer: the contact form's purposes and the snippets'
+lifetimes, with what each choice means.
 
-It defines no task, so app modules that Celery's task class imports (models,
-mails) can import it without defining tasks while Celery is still setting up.
+It defines no task, so the models and mails that Celery's task class imports can
+import it while Celery is still setting up.
 """
 
 from __future__ import annotations
