@@ -34,8 +34,9 @@ run-django: $(STAMP) ## run the Django demo: web, worker, beat, Flower, SMTP sin
 run-flask: $(STAMP) ## run the Flask demo: web, worker, beat, Flower, SMTP sink
 	$(BIN)/python -m devstack flask
 
-broker: $(STAMP) ## run only the Django stack's embedded Redis broker (for a hand-started worker)
-	$(BIN)/python -m devstack.broker django
+STACK ?= django
+broker: $(STAMP) ## run only a demo's embedded broker, for a worker started by hand (STACK=flask)
+	$(BIN)/python -m devstack.broker $(STACK)
 
 docs: $(STAMP) ## build the tutorial site into docs/_build/html (warnings are errors)
 	@command -v dot >/dev/null || { echo "make docs: the diagrams need Graphviz's dot (Debian: apt-get install graphviz)"; exit 1; }
