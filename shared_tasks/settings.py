@@ -14,7 +14,7 @@ CELERY_SETTINGS = {
     "accept_content": ["json"],
     "task_serializer": "json",
     "result_serializer": "json",
-    # The worker imports the task modules at start-up: they are in no Django app.
+    # The worker imports these task modules at start-up.
     "imports": ("shared_tasks.mail", "shared_tasks.outbox", "shared_tasks.snippets"),
     # Mail and maintenance in queues of their own; a worker without -Q takes all.
     "task_routes": TASK_ROUTES,
@@ -40,7 +40,8 @@ CELERY_SETTINGS = {
     "broker_connection_retry_on_startup": True,
     "broker_transport_options": {
         # A broker that takes connections but never answers must not hang a request.
-        # Redis would wait on its socket forever; AMQP gives up only when connecting.
+        # Redis would wait on its socket forever. AMQP stops trying to connect after 4 s,
+        # but once connected it waits forever too.
         "socket_timeout": 3,
         "socket_connect_timeout": 3,
         # Over AMQP, a publish waits for its confirm forever when the connection has gone

@@ -25,17 +25,10 @@ def check_body(body) -> None:
 
 
 class RejectMalformed(bootsteps.StartStopStep):
-    """Refuse a malformed task message instead of stopping the worker.
+    """Refuse a malformed task message instead of stopping the worker (celery/celery#7975).
 
-    Celery 5.7 checks a message's content type and decodes its body, but not the
-    body's shape. A JSON body that is not ``[args, kwargs, embed]`` (a string, a list
-    of two, ``null``) raises inside the worker's consumer. Celery takes that as an
-    unrecoverable error: the worker shuts down, the message goes back to the queue,
-    and the next worker that takes it shuts down too (celery/celery#7975).
-
-    This step checks each body before Celery builds a request from it. It raises
-    InvalidTaskError, which Celery's consumer already handles for a message it cannot
-    use: it logs the message and rejects it without requeueing.
+    It checks each body before Celery builds a request from it, and raises
+    InvalidTaskError, which Celery logs and rejects.
     """
 
     requires = ("celery.worker.consumer.tasks:Tasks",)

@@ -22,7 +22,7 @@ from kombu import Connection
 from dev_defaults import broker_url
 from devstack.broker import EmbeddedRedis
 from devstack.mailsink import serve
-from shared_tasks import TASK_QUEUES
+from shared_tasks.routing import TASK_QUEUES
 from tests.cases import SIGN_UP
 from tests.support import (
     REAL_BROKERS,

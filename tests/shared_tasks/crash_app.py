@@ -27,10 +27,10 @@ app.conf.update(
         **TestingConfig.CELERY["broker_transport_options"],
         # Redis hands a message held by a lost worker to another worker only after
         # this timeout (one hour in the demos). A task still running then is handed
-        # out again, so 60 s is five times the longest probe here; a test that waits
-        # for the handover sets a shorter one.
+        # out again, so 60 s is over five times the longest probe here (8 s); a test
+        # that waits for the handover sets a shorter one.
         "visibility_timeout": float(os.environ.get("CRASH_VISIBILITY_TIMEOUT", 60)),
-        # Look for such messages every second, not every ten.
+        # Look for such messages every second (kombu's default: about every 100 s).
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
         "global_keyprefix": os.environ.get("CRASH_KEYPREFIX", ""),
