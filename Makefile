@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # The second pass of `make test`: the database-touching tests on PostgreSQL, in a
 # throw-away database (pytest-django's test_…, the Flask tests' test_flask_…).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/celery_in_practice
-DATABASE_TESTS := tests/django tests/flask/test_features.py tests/flask/test_worker.py \
+DATABASE_TESTS := tests/django tests/flask/test_accounts.py tests/flask/test_contact.py tests/flask/test_snippets.py tests/flask/test_sweep.py tests/flask/test_worker.py \
 	tests/flask/test_sweep_plan.py tests/shared_tasks/test_outbox.py tests/shared_tasks/test_beat.py
 
 .DEFAULT_GOAL := help

@@ -17,3 +17,10 @@ def in_child(module: str, *argv: str) -> dict:
         [sys.executable, "-m", module, *argv], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     return json.loads(out.splitlines()[-1])
+
+
+def table(header, rows) -> str:
+    """A Markdown table of ``rows`` under ``header``."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)

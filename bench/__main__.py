@@ -9,15 +9,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import mail_latency, reload, roundtrip, sweep, throughput
+from bench import mail_latency, reload, roundtrip, sweep, table, throughput
 
 RESULTS = Path(__file__).with_name("results.md")
-
-
-def table(header, rows) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def main() -> int:

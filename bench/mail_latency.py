@@ -20,7 +20,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 from bench import in_child
-from tests.support import free_port
+from tests.support.servers import free_port
 
 SMTP_DELAY = 2.0
 REQUESTS = int(os.environ.get("BENCH_MAIL_REQUESTS", "5"))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.noop_app import make_app, noop_worker
 from devstack.broker import EmbeddedRedis
-from tests.support import REAL_BROKERS, server_answers
+from tests.support.servers import REAL_BROKERS, server_answers
 
 CALLS = int(os.environ.get("BENCH_ROUNDTRIP_CALLS", "500"))
 BURST = int(os.environ.get("BENCH_THROUGHPUT_TASKS", "5000"))

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from bench import in_child
 from shared_tasks.snippets import SWEEP_BATCH_SIZE
-from tests.support import server_answers, throwaway_database
+from tests.support.servers import server_answers, throwaway_database
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SWEEP_SIZES", "200000,1000000").split(",")]
 #: The loop takes minutes and gigabytes at a million rows, so it runs on SQLite only

@@ -30,10 +30,11 @@ import time
 import uuid
 from pathlib import Path
 
+from bench import table
 from bench.noop_app import make_app, noop_worker
 from dev_defaults import ROOT
 from devstack.broker import EmbeddedRedis
-from tests.support import server_answers
+from tests.support.servers import server_answers
 
 TASKS = int(os.environ.get("BENCH_MATRIX_TASKS", "5000"))
 #: Cells that store results in the Django database run a few hundred tasks/s at
@@ -239,6 +240,4 @@ def run() -> list[tuple[str, ...]]:
 
 
 if __name__ == "__main__":
-    from bench.__main__ import table
-
     print(table(HEADER, run()))

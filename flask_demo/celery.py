@@ -8,7 +8,7 @@ web app) each get their own broker. Nothing is created at import time.
 from __future__ import annotations
 
 from celery import Celery, Task
-from flask import Flask, appcontext_pushed, request_started
+from flask import Flask
 
 from flask_demo import mails
 from flask_demo.models import OutboxMessage, Snippet
@@ -40,28 +40,14 @@ class FlaskbinTask(FlaskTask):
 def celery_init_app(app: Flask) -> Celery:
     """Flask's ``examples/celery`` function, with the demo's task class and worker steps.
 
-    The Flask app is kept on the Celery app (``flask_app``), where the task class finds
-    it. The Celery app is not made the default: ``make_current`` makes it current in its
-    Flask app's contexts, because a ``@shared_task`` sends through the current app.
+    The task class is defined once, above, so the shared tasks' roles can build on
+    it; it finds its Flask app on the Celery app, as ``flask_app``.
     """
-    celery_app = Celery(app.import_name, task_cls=FlaskbinTask, set_as_current=False)
+    celery_app = Celery(app.name, task_cls=FlaskbinTask)
     celery_app.config_from_object(app.config["CELERY"])
     # Steps that mend two failures of Celery and kombu in the worker (shared_tasks/worker_steps.py).
     celery_app.steps["consumer"].update(CONSUMER_STEPS)
+    celery_app.set_default()
     celery_app.flask_app = app
     app.extensions["celery"] = celery_app
     return celery_app
-
-
-@appcontext_pushed.connect
-@request_started.connect
-def make_current(sender: Flask, **extra) -> None:
-    """In a Flask app's context, and in each of its requests, its Celery app is current.
-
-    ``@shared_task`` proxies send through the current Celery app, so a view, a
-    CLI command or a test of one Flask app never sends through another's broker.
-    Requests too: a request reuses an app context that is already pushed.
-    """
-    celery_app = sender.extensions.get("celery")
-    if isinstance(celery_app, Celery):
-        celery_app.set_current()

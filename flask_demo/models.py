@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from flask_demo.extensions import db
 from shared_tasks.choices import expiry_time
-from shared_tasks.framework import Message
+from shared_tasks.outbox import TaskMessage
 
 
 def utcnow() -> datetime:
@@ -111,12 +111,12 @@ class OutboxMessage(db.Model):
     # The outbox table as the shared tasks use it (shared_tasks.framework.Outbox).
 
     @staticmethod
-    def add(message: Message) -> None:
+    def add(message: TaskMessage) -> None:
         """Added to the session: the view's commit writes it with its rows."""
         db.session.add(OutboxMessage(id=message.id, task=message.task, kwargs=message.kwargs))
 
     @staticmethod
-    def waiting(older_than: float, limit: int) -> list[Message]:
+    def waiting(older_than: float, limit: int) -> list[TaskMessage]:
         cutoff = utcnow() - timedelta(seconds=older_than)
         rows = db.session.scalars(
             select(OutboxMessage)
@@ -124,9 +124,9 @@ class OutboxMessage(db.Model):
             .order_by(OutboxMessage.created_at)
             .limit(limit)
         )
-        return [Message(row.task, row.kwargs, row.id) for row in rows]
+        return [TaskMessage(row.task, row.kwargs, row.id) for row in rows]
 
     @staticmethod
-    def remove(message: Message) -> None:
+    def remove(message: TaskMessage) -> None:
         db.session.execute(delete(OutboxMessage).where(OutboxMessage.id == message.id))
         db.session.commit()

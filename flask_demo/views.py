@@ -46,7 +46,7 @@ def signup():
         # The outbox, not a plain delay: the message is committed with the user
         # and sent after that commit, and if the broker is down it waits for
         # beat's relay. An account without its activation mail is stuck.
-        send = outbox.stage(send_activation_mail, user_id=user.id, site_url=request.url_root)
+        send = outbox.write(send_activation_mail, user_id=user.id, site_url=request.url_root)
         db.session.commit()
         send()
         return render_template("signup_done.html", email=user.email)

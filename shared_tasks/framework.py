@@ -1,23 +1,18 @@
-"""What each app's Celery task class gives the shared tasks.
+"""The roles each app's task class plays for the shared tasks.
 
-A shared task is an instance of its Celery app's task class (``task_cls``), so
-``self.mails`` in a task is an attribute of that class. Each app sets three,
-one per role, and the tasks never ask which framework they run in:
-
-- Django: ``django_demo.djangobin.task_class.DjangobinTask``
-- Flask: ``flask_demo.celery.FlaskbinTask``
-
-Sending a mail is not among them: the messages ``mails`` builds send
-themselves (``EmailMessage.send()``, Django's or Flask-Mailman's), over the
-app's own mail settings.
+A shared task runs as an instance of its app's task class, so ``self.mails`` in a
+task is an attribute of that class. Each app's class sets three, one per role below:
+``DjangobinTask`` in django_demo/djangobin/task_class.py and ``FlaskbinTask`` in
+flask_demo/celery.py. tests/shared_tasks/test_framework.py checks that both have every
+method. The mails that ``mails`` builds send themselves, over the app's own mail settings.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
-from uuid import uuid4
+
+from shared_tasks.outbox import TaskMessage
 
 
 class SendableMail(Protocol):
@@ -54,23 +49,14 @@ class Snippets(Protocol):
         """Delete at most ``limit`` of the snippets expiring exactly at ``moment``."""
 
 
-@dataclass(frozen=True)
-class Message:
-    """One task message as an outbox row holds it; ``id`` becomes the task id."""
-
-    task: str
-    kwargs: dict
-    id: str = field(default_factory=lambda: str(uuid4()))
-
-
 class Outbox(Protocol):
     """The outbox table (see :mod:`shared_tasks.outbox`)."""
 
-    def add(self, message: Message) -> None:
+    def add(self, message: TaskMessage) -> None:
         """Write ``message`` in the current database transaction."""
 
-    def waiting(self, older_than: float, limit: int) -> list[Message]:
+    def waiting(self, older_than: float, limit: int) -> list[TaskMessage]:
         """The oldest ``limit`` messages written more than ``older_than`` seconds ago."""
 
-    def remove(self, message: Message) -> None:
+    def remove(self, message: TaskMessage) -> None:
         """Delete ``message``: the broker has it."""

@@ -17,12 +17,14 @@ from unittest import mock
 import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for start_worker)
 import pytest
 from celery.contrib.testing.worker import start_worker
+from flask import Flask, appcontext_pushed, request_started
 
 from devstack.broker import EmbeddedRedis
 from django_demo.celery import app as celery_app
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
 from tests.shared_tasks import crash_app
-from tests.support import REAL_BROKERS, own_key_space, require, use_broker
+from tests.support.brokers import own_key_space, use_broker
+from tests.support.servers import REAL_BROKERS, require
 
 # Celery reads these two over any configuration: the tests pick their brokers
 # themselves, so a developer's shell setting must not redirect them all.
@@ -57,6 +59,17 @@ def broker_url(request):
     url = REAL_BROKERS[request.param]
     require(request.param, url)
     return url
+
+
+@appcontext_pushed.connect
+@request_started.connect
+def flask_celery_app_is_current(sender: Flask, **extra) -> None:
+    """In a Flask app's context, and in each of its requests, that app's Celery app is
+    current. A process of the demo has one Flask app; the tests make many, and a test of
+    one must never send through another's broker."""
+    celery_app = sender.extensions.get("celery")
+    if celery_app is not None:
+        celery_app.set_current()
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import ast
 import pytest
 
 from dev_defaults import ROOT
-from tests.support import DEV_TOOLING
+from tests.support.processes import DEV_TOOLING
 
 PRODUCTION = ("django_demo", "flask_demo", "shared_tasks", "deploy")
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shared_tasks.choices import EXPIRATION_CHOICES, expiry_time
-from shared_tasks.framework import Message
+from shared_tasks.outbox import TaskMessage
 
 
 def new_slug() -> str:
@@ -72,15 +72,15 @@ class Snippet(models.Model):
 class OutboxQuerySet(models.QuerySet):
     """The outbox table as the shared tasks use it (``shared_tasks.framework.Outbox``)."""
 
-    def add(self, message: Message) -> None:
+    def add(self, message: TaskMessage) -> None:
         self.create(id=message.id, task=message.task, kwargs=message.kwargs)
 
-    def waiting(self, older_than: float, limit: int) -> list[Message]:
+    def waiting(self, older_than: float, limit: int) -> list[TaskMessage]:
         cutoff = timezone.now() - timedelta(seconds=older_than)
         rows = self.filter(created_at__lte=cutoff)[:limit]
-        return [Message(row.task, row.kwargs, str(row.id)) for row in rows]
+        return [TaskMessage(row.task, row.kwargs, str(row.id)) for row in rows]
 
-    def remove(self, message: Message) -> None:
+    def remove(self, message: TaskMessage) -> None:
         self.filter(id=message.id).delete()
 
 

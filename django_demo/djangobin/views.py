@@ -39,7 +39,7 @@ def signup(request):
             # The outbox, not delay_on_commit: the message is committed with the
             # user and sent after that commit, and if the broker is down it waits
             # for beat's relay. An account without its activation mail is stuck.
-            send = outbox.stage(
+            send = outbox.write(
                 send_activation_mail, user_id=user.pk, site_url=request.build_absolute_uri("/")
             )
             transaction.on_commit(send)

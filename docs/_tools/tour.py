@@ -19,7 +19,7 @@ from pathlib import Path
 from sitecheck import CHROMIUM, CHROMIUM_ARGS
 
 from dev_defaults import ROOT
-from tests.support import start_stack
+from tests.support.processes import start_stack
 
 TOUR = ROOT / "docs" / "_static" / "tour"
 ADMIN = ("admin", "tour-admin-pass")

@@ -19,7 +19,8 @@ import pytest
 from dev_defaults import ROOT
 from tests.shared_tasks.crash_app import app, slow_probe
 from tests.shared_tasks.test_crash import worker
-from tests.support import use_broker, wait_for
+from tests.support.brokers import use_broker
+from tests.support.processes import wait_for
 
 UNITS = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
 

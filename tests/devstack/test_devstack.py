@@ -24,17 +24,14 @@ from devstack.broker import EmbeddedRedis
 from devstack.mailsink import serve
 from shared_tasks.routing import TASK_QUEUES
 from tests.cases import SIGN_UP
-from tests.support import (
+from tests.support.http import Browser, http_get, http_status
+from tests.support.processes import start_stack, wait_for
+from tests.support.servers import (
     REAL_BROKERS,
     TEST_POSTGRES_URL,
-    Browser,
     free_port,
-    http_get,
-    http_status,
     require,
-    start_stack,
     throwaway_database,
-    wait_for,
 )
 
 

@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.cases import CONTACT, SIGN_UP
-from tests.support import Browser, http_status, start_stack, wait_for
+from tests.support.http import Browser, http_status
+from tests.support.processes import start_stack, wait_for
 
 SIGN_UPS = 150
 CONTACTS = 50

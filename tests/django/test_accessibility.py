@@ -3,7 +3,7 @@
 import pytest
 
 from django_demo.djangobin.models import Snippet
-from tests.support import wcag_violations
+from tests.support.chromium import wcag_violations
 
 
 @pytest.mark.django_db(transaction=True)

@@ -14,16 +14,11 @@ from django_demo.djangobin.models import OutboxMessage
 from django_demo.djangobin.tokens import activation_token
 from shared_tasks.mail import send_activation_mail
 from shared_tasks.outbox import CONFIRM_SECONDS
-from tests.cases import CONTACT
+from tests.cases import CONTACT, SIGN_UP
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-GOOD = {
-    "username": "ada",
-    "email": "ada@example.com",
-    "password1": "correct-horse-battery",
-    "password2": "correct-horse-battery",
-}
+GOOD = SIGN_UP["django"]
 
 
 def sign_up(client, django_capture_on_commit_callbacks, **changes):

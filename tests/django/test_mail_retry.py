@@ -12,7 +12,7 @@ from django.core.mail import EmailMessage
 from devstack.mailsink import serve
 from shared_tasks.mail import MAIL_TASK, SMTP_ERRORS, send_feedback_mail
 from tests.cases import CONTACT
-from tests.support import free_port
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.django_db
 

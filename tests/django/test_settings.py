@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from dev_defaults import ROOT
-from tests.support import DEV_TOOLING, demo_environ
+from tests.support.processes import DEV_TOOLING, demo_environ
 
 
 def run_python(code: str, **env) -> str:

@@ -9,7 +9,8 @@ import pytest
 from django_demo.celery import app as celery_app
 from django_demo.djangobin.models import OutboxMessage
 from tests.cases import SIGN_UP
-from tests.support import answer_within, use_broker
+from tests.support.brokers import use_broker
+from tests.support.processes import answer_within
 
 
 @pytest.mark.django_db(transaction=True)

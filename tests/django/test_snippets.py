@@ -7,7 +7,8 @@ from django.utils import timezone
 from django_demo.djangobin.models import Snippet
 from shared_tasks.choices import EXPIRATION_CHOICES, expiry_time
 from tests.cases import BAD_SNIPPETS
-from tests.support import in_zone, times_as_shown
+from tests.support.chromium import times_as_shown
+from tests.support.zones import in_zone
 
 pytestmark = pytest.mark.django_db
 

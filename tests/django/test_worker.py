@@ -20,18 +20,15 @@ from django_demo.djangobin.models import OutboxMessage, Snippet
 from shared_tasks.mail import send_feedback_mail
 from shared_tasks.outbox import RELAY_AFTER_SECONDS, relay_outbox
 from shared_tasks.snippets import delete_expired_snippets
-from tests.cases import CONTACT
-from tests.support import free_port, unreachable, use_broker, wait_for
+from tests.cases import CONTACT, SIGN_UP
+from tests.support.brokers import use_broker
+from tests.support.processes import wait_for
+from tests.support.servers import free_port, unreachable
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 
 
-SIGNUP = {
-    "username": "ada",
-    "email": "ada@example.com",
-    "password1": "correct-horse-battery",
-    "password2": "correct-horse-battery",
-}
+SIGNUP = SIGN_UP["django"]
 
 
 def test_sign_up_to_activation_through_the_worker(worker, client, mailoutbox):

@@ -7,13 +7,16 @@ tests run on a throw-away database there instead of a SQLite file each.
 from __future__ import annotations
 
 import os
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import func, select
 
 from flask_demo import create_app
 from flask_demo.extensions import db
-from tests.support import require, throwaway_database
+from shared_tasks.mail import send_activation_mail, send_feedback_mail
+from tests.support.servers import require, throwaway_database
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +61,19 @@ def outbox(app):
     """Mails the shared tasks send: Flask-Mailman's test backend keeps them here."""
     app.extensions["mailman"].outbox = []
     return app.extensions["mailman"].outbox
+
+
+@pytest.fixture
+def sent_tasks(app):
+    """The shared tasks' apply_async, on this Flask app's own Celery app, mocked."""
+    tasks = app.extensions["celery"].tasks
+    with (
+        mock.patch.object(tasks[send_activation_mail.name], "apply_async") as activation,
+        mock.patch.object(tasks[send_feedback_mail.name], "apply_async") as feedback,
+    ):
+        yield activation, feedback
+
+
+def count(model) -> int:
+    """How many rows the model's table holds."""
+    return db.session.scalar(select(func.count()).select_from(model))

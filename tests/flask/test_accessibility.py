@@ -7,7 +7,7 @@ from werkzeug.serving import make_server
 
 from flask_demo.extensions import db
 from flask_demo.models import Snippet
-from tests.support import wcag_violations
+from tests.support.chromium import wcag_violations
 
 
 def test_the_pages_pass_the_wcag_rules(app, client):

@@ -18,7 +18,7 @@ APP = textwrap.dedent(
     from flask_demo import create_app
     from flask_demo.extensions import db
     from flask_demo.models import User
-    from flask_demo.request_task import RequestContextTask
+    from examples.request_task import RequestContextTask
 
     app = create_app("testing")
     celery_app = app.extensions["celery"]

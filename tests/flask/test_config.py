@@ -7,7 +7,7 @@ import pytest
 
 from dev_defaults import ROOT
 from flask_demo import create_app
-from tests.support import DEV_TOOLING, demo_environ
+from tests.support.processes import DEV_TOOLING, demo_environ
 
 
 def test_production_refuses_to_start_without_secret_and_broker(monkeypatch):

@@ -20,9 +20,9 @@ from flask import (
     url_for,
 )
 
+from examples.request_task import RequestContextTask
 from flask_demo import create_app
-from flask_demo.request_task import RequestContextTask
-from tests.support import own_key_space
+from tests.support.brokers import own_key_space
 
 COOKIE = "session=top-secret-cookie"
 AUTH = "Bearer top-secret-token"

@@ -5,7 +5,8 @@ from sqlalchemy import select
 from flask_demo.extensions import db
 from flask_demo.models import OutboxMessage
 from tests.cases import SIGN_UP
-from tests.support import answer_within, use_broker
+from tests.support.brokers import use_broker
+from tests.support.processes import answer_within
 
 
 def test_sign_up_answers_and_keeps_its_message_for_the_relay(silent_broker, app):

@@ -14,18 +14,15 @@ from flask_demo.extensions import db
 from flask_demo.models import OutboxMessage, Snippet, User, utcnow
 from shared_tasks.outbox import RELAY_AFTER_SECONDS, relay_outbox
 from shared_tasks.snippets import delete_expired_snippets
-from tests.cases import CONTACT
+from tests.cases import CONTACT, SIGN_UP
 from tests.shared_tasks.test_hostile import message_count, put
-from tests.support import own_key_space, unreachable, use_broker, wait_for
+from tests.support.brokers import own_key_space, use_broker
+from tests.support.processes import wait_for
+from tests.support.servers import unreachable
 
 pytestmark = pytest.mark.broker
 MAILS = []
-SIGNUP = {
-    "username": "ada",
-    "email": "ada@example.com",
-    "password": "correct-horse-battery",
-    "password2": "correct-horse-battery",
-}
+SIGNUP = SIGN_UP["flask"]
 
 
 @pytest.fixture(scope="module")

@@ -23,13 +23,14 @@ from celery import Celery
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 
 from dev_defaults import ROOT
-from tests.support import demo_environ
+from tests.support.processes import demo_environ
 
 PY = sys.executable
 COPIED = (
     "django_demo",
     "flask_demo",
     "shared_tasks",
+    "examples",
     "launcher",
     "devstack",
     "static",

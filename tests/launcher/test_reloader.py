@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dev_defaults import ROOT
-from tests.support import wait_for
+from tests.support.processes import wait_for
 
 # A stand-in worker: records each start, and exits when drained unless told to
 # play dead, in which case it also starts a grandchild, as a pool would.

@@ -24,7 +24,7 @@ from django_celery_beat.schedulers import DatabaseScheduler
 from django_demo.celery import app as django_celery
 from flask_demo import create_app
 from shared_tasks.snippets import delete_expired_snippets
-from tests.support import use_broker
+from tests.support.brokers import use_broker
 
 SWEEP = delete_expired_snippets.name
 

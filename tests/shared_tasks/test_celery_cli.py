@@ -21,7 +21,8 @@ import pytest
 
 from dev_defaults import ROOT
 from devstack.broker import EmbeddedRedis
-from tests.support import demo_environ, free_port, running, wait_for
+from tests.support.processes import demo_environ, running, wait_for
+from tests.support.servers import free_port
 
 APPS = {"django": "django_demo", "flask": "flask_demo.make_celery"}
 PREPARE = {

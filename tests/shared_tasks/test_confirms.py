@@ -12,9 +12,8 @@ from celery import Celery, Task
 from kombu import Queue
 
 from flask_demo.config import Config
-from shared_tasks.framework import Message
-from shared_tasks.outbox import deliver
-from tests.support import REAL_BROKERS, require
+from shared_tasks.outbox import TaskMessage, send
+from tests.support.servers import REAL_BROKERS, require
 
 
 @pytest.fixture
@@ -30,7 +29,7 @@ def refusing_app():
     )
 
     class RecordingTask(Task):
-        removed: list = []  # what deliver() took out of the outbox
+        removed: list = []  # what send() took out of the outbox
 
         class outbox:  # noqa: N801 (the role's name on the task class)
             @staticmethod
@@ -58,13 +57,13 @@ def removed(app) -> list:
 
 
 def test_a_refused_message_keeps_its_row(refusing_app):
-    assert deliver(refusing_app, Message("probe", {})) is False
+    assert send(refusing_app, TaskMessage("probe", {})) is False
     assert removed(refusing_app) == []
 
 
 def test_without_confirms_the_refusal_goes_unseen_and_the_row_is_deleted(refusing_app):
     options = refusing_app.conf.broker_transport_options
     refusing_app.conf.broker_transport_options = {**options, "confirm_publish": False}
-    message = Message("probe", {})
-    assert deliver(refusing_app, message) is True
+    message = TaskMessage("probe", {})
+    assert send(refusing_app, message) is True
     assert removed(refusing_app) == [message.id]  # for a message RabbitMQ dropped

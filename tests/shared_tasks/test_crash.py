@@ -22,7 +22,8 @@ import pytest
 
 from dev_defaults import ROOT
 from tests.shared_tasks.crash_app import app, crash_probe
-from tests.support import use_broker, wait_for
+from tests.support.brokers import use_broker
+from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.broker
 

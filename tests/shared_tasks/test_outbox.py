@@ -16,8 +16,8 @@ from devstack.broker import EmbeddedRedis
 from django_demo.celery import app as celery_app
 from django_demo.djangobin.models import OutboxMessage
 from shared_tasks.outbox import RELAY_AFTER_SECONDS, relay_outbox
-from tests.cases import CONTACT
-from tests.support import use_broker
+from tests.cases import CONTACT, SIGN_UP
+from tests.support.brokers import use_broker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,15 +39,7 @@ def queued_tasks(server) -> list[str]:
 def test_a_broker_restart_under_a_pooled_connection_loses_nothing(broker, client):
     assert client.post("/contact/", CONTACT).status_code == 302  # the pool is warm now
     broker.stop()
-    response = client.post(
-        "/signup/",
-        {
-            "username": "ada",
-            "email": "ada@example.com",
-            "password1": "correct-horse-battery",
-            "password2": "correct-horse-battery",
-        },
-    )
+    response = client.post("/signup/", SIGN_UP["django"])
     assert response.status_code == 200
     (pending,) = OutboxMessage.objects.all()
 

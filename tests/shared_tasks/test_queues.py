@@ -13,7 +13,8 @@ from celery import Celery
 from dev_defaults import ROOT
 from devstack.broker import EmbeddedRedis
 from django_demo.celery import app as django_celery
-from tests.support import demo_environ, running, use_broker
+from tests.support.brokers import use_broker
+from tests.support.processes import demo_environ, running
 
 pytestmark = pytest.mark.broker
 CALLS = {

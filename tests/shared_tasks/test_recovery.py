@@ -30,7 +30,9 @@ from redis import Redis
 
 from tests.shared_tasks.crash_app import app, crash_probe, slow_probe, tick_probe
 from tests.shared_tasks.test_crash import celery, worker
-from tests.support import REAL_BROKERS, FreezingProxy, require, use_broker, wait_for
+from tests.support.brokers import FreezingProxy, use_broker
+from tests.support.processes import wait_for
+from tests.support.servers import REAL_BROKERS, require
 
 pytestmark = pytest.mark.broker
 

@@ -11,7 +11,8 @@ import pytest
 
 from tests.shared_tasks.crash_app import app, limited_probe, slow_probe
 from tests.shared_tasks.test_crash import worker
-from tests.support import use_broker, wait_for
+from tests.support.brokers import use_broker
+from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.broker
 

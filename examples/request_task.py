@@ -1,5 +1,7 @@
-"""An opt-in task class for tasks that need the request that sent them.
+"""A task class for tasks that need the request that sent them, rebuilt in the worker.
 
+It is the classic articles' technique, kept as a tested example: no task of the demos
+uses it (they pass the site's base URL as an argument instead). A task opts in with
 ``@shared_task(base=RequestContextTask)`` or ``@celery_app.task(base=...)``.
 Sending from a request (``apply_async``, which ``delay`` and ``retry`` go
 through, and ``apply``) adds a JSON snapshot of it to the message *headers*:

@@ -1,0 +1,1 @@
+"""Tested examples the tutorial shows beside the demos: not part of either app."""
