@@ -68,29 +68,33 @@ class Snippet(db.Model):
     # The sweep's statements; shared_tasks.snippets.sweep decides the batches.
 
     @staticmethod
-    def expiring(since: datetime | None, until: datetime, *, inclusive: bool = True):
-        """The condition for snippets expiring from ``since`` (None: the first) to ``until``."""
-        until = naive_utc(until)
-        condition = Snippet.expires_at <= until if inclusive else Snippet.expires_at < until
-        if since is not None:
-            condition = and_(Snippet.expires_at >= naive_utc(since), condition)
+    def expiring(start: datetime | None, end: datetime, *, inclusive: bool = True):
+        """The condition for snippets expiring from ``start`` (None: the first) to ``end``."""
+        end = naive_utc(end)
+        condition = Snippet.expires_at <= end if inclusive else Snippet.expires_at < end
+        if start is not None:
+            condition = and_(Snippet.expires_at >= naive_utc(start), condition)
         return condition
 
     @staticmethod
-    def nth_expiry(since: datetime | None, until: datetime, n: int) -> datetime | None:
-        # The ORDER BY makes PostgreSQL walk the index: without it, it planned a
+    def batch_end(start: datetime | None, now: datetime, size: int) -> datetime | None:
+        # The ORDER BY makes PostgreSQL walk the index. Without it, PostgreSQL planned a
         # sequential scan once most rows had expired.
-        times = select(Snippet.expires_at).where(Snippet.expiring(since, until))
-        return db.session.scalar(times.order_by(Snippet.expires_at).offset(n - 1).limit(1))
+        times = select(Snippet.expires_at).where(Snippet.expiring(start, now))
+        return db.session.scalar(times.order_by(Snippet.expires_at).offset(size - 1).limit(1))
 
     @staticmethod
-    def delete_expiring(since: datetime | None, until: datetime, *, inclusive: bool) -> int:
-        return Snippet._delete(Snippet.expiring(since, until, inclusive=inclusive))
+    def delete_before(start: datetime | None, end: datetime) -> int:
+        return Snippet._delete(Snippet.expiring(start, end, inclusive=False))
 
     @staticmethod
-    def delete_expiring_at(moment: datetime, limit: int) -> int:
+    def delete_at(moment: datetime, limit: int) -> int:
         keys = select(Snippet.id).where(Snippet.expires_at == naive_utc(moment)).limit(limit)
         return Snippet._delete(Snippet.id.in_(db.session.scalars(keys).all()))
+
+    @staticmethod
+    def delete_expired(start: datetime | None, now: datetime) -> int:
+        return Snippet._delete(Snippet.expiring(start, now))
 
     @staticmethod
     def _delete(condition) -> int:

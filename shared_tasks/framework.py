@@ -35,18 +35,22 @@ class Mails(Protocol):
 class Snippets(Protocol):
     """The snippet table, as the sweep (:func:`shared_tasks.snippets.sweep`) walks it.
 
-    Each method walks the expires_at index from ``since`` (None: the first expiry
-    time); a delete commits.
+    Each method walks the expires_at index from ``start`` (None: the first expiry
+    time). Each delete commits.
     """
 
-    def nth_expiry(self, since: datetime | None, until: datetime, n: int) -> datetime | None:
-        """The ``n``-th expiry time (from 1) from ``since`` to ``until``; None if fewer."""
+    def batch_end(self, start: datetime | None, now: datetime, size: int) -> datetime | None:
+        """Where a batch of ``size`` snippets expired by ``now`` ends: the expiry time of
+        the ``size``-th from ``start``. None if fewer than ``size`` are left."""
 
-    def delete_expiring(self, since: datetime | None, until: datetime, *, inclusive: bool) -> int:
-        """Delete the snippets expiring from ``since`` to ``until`` (included or not)."""
+    def delete_before(self, start: datetime | None, end: datetime) -> int:
+        """Delete the snippets expiring from ``start`` up to ``end``, not including it."""
 
-    def delete_expiring_at(self, moment: datetime, limit: int) -> int:
+    def delete_at(self, moment: datetime, limit: int) -> int:
         """Delete at most ``limit`` of the snippets expiring exactly at ``moment``."""
+
+    def delete_expired(self, start: datetime | None, now: datetime) -> int:
+        """Delete the snippets expiring from ``start`` to ``now``, ``now`` included."""
 
 
 class Outbox(Protocol):

@@ -54,13 +54,13 @@ def sweep(snippets: Snippets, now: datetime, batch_size: int) -> Iterator[int]:
     DELETE of that range goes through the same index: no key travels to Python and
     back (an IN list of the batch's keys cost more than the deleting did).
     """
-    since = None  # every snippet expiring before it is deleted
-    while (bound := snippets.nth_expiry(since, now, batch_size)) is not None:
-        # Strictly before the bound, so a batch never runs past its size; snippets that
-        # share the bound go in a later batch, by key if a whole batch shares it.
-        deleted = snippets.delete_expiring(since, bound, inclusive=False)
-        yield deleted or snippets.delete_expiring_at(bound, batch_size)
-        # The next search starts here, not at the first expiry time: PostgreSQL keeps
+    start = None  # every snippet expiring before it is deleted
+    while (end := snippets.batch_end(start, now, batch_size)) is not None:
+        # Up to the end, not including it, so a batch never runs past its size. Snippets
+        # that expire at the end go in a later batch, by key if a whole batch does.
+        deleted = snippets.delete_before(start, end)
+        yield deleted or snippets.delete_at(end, batch_size)
+        # The next search starts here, not at the first expiry time. PostgreSQL keeps
         # the index entries of deleted rows until VACUUM, and would step over them all.
-        since = bound
-    yield snippets.delete_expiring(since, now, inclusive=True)  # the rest, under a batch
+        start = end
+    yield snippets.delete_expired(start, now)  # the rest, under a batch

@@ -22,26 +22,28 @@ class SnippetQuerySet(models.QuerySet):
 
     # The sweep's statements; shared_tasks.snippets.sweep decides the batches.
 
-    def expiring(self, since, until, *, inclusive=True):
-        """Snippets expiring from ``since`` (None: the first) to ``until``, in index order."""
-        end = Q(expires_at__lte=until) if inclusive else Q(expires_at__lt=until)
-        rows = self.filter(end)
-        if since is not None:
-            rows = rows.filter(expires_at__gte=since)
+    def expiring(self, start, end, *, inclusive=True):
+        """Snippets expiring from ``start`` (None: the first) to ``end``, in index order."""
+        rows = self.filter(Q(expires_at__lte=end) if inclusive else Q(expires_at__lt=end))
+        if start is not None:
+            rows = rows.filter(expires_at__gte=start)
         # An explicit order: the model's default (-created_at) would make every
         # batch sort all the expired rows to find where it ends.
         return rows.order_by("expires_at")
 
-    def nth_expiry(self, since, until, n: int):
-        times = self.expiring(since, until).values_list("expires_at", flat=True)[n - 1 : n]
+    def batch_end(self, start, now, size: int):
+        times = self.expiring(start, now).values_list("expires_at", flat=True)[size - 1 : size]
         return next(iter(times), None)
 
-    def delete_expiring(self, since, until, *, inclusive: bool) -> int:
-        return self.expiring(since, until, inclusive=inclusive).delete()[0]
+    def delete_before(self, start, end) -> int:
+        return self.expiring(start, end, inclusive=False).delete()[0]
 
-    def delete_expiring_at(self, moment, limit: int) -> int:
+    def delete_at(self, moment, limit: int) -> int:
         keys = self.filter(expires_at=moment).values_list("pk", flat=True)[:limit]
         return self.filter(pk__in=list(keys)).delete()[0]
+
+    def delete_expired(self, start, now) -> int:
+        return self.expiring(start, now).delete()[0]
 
 
 class Snippet(models.Model):

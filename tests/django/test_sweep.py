@@ -98,14 +98,14 @@ def test_a_sweep_that_overruns_its_soft_limit_stops_between_batches(monkeypatch)
 
     snippets_expiring_at(*[timezone.now() - timedelta(days=1)] * 5)
     outcomes = iter([None, SoftTimeLimitExceeded()])
-    real = Snippet.objects.delete_expiring
+    real = Snippet.objects.delete_before
 
     def one_batch_then_the_limit(*args, **kwargs):
         if isinstance(outcome := next(outcomes), Exception):
             raise outcome
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(Snippet.objects, "delete_expiring", one_batch_then_the_limit)
+    monkeypatch.setattr(Snippet.objects, "delete_before", one_batch_then_the_limit)
     assert delete_expired_snippets.apply(kwargs={"batch_size": 2}).get() == 2
     assert Snippet.objects.count() == 3  # the next run deletes the rest
 
