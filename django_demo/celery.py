@@ -16,7 +16,7 @@ app = Celery("django_demo", task_cls="django_demo.djangobin.task_class:Djangobin
 # Every CELERY_* Django setting, read lazily, so settings are loaded only when needed.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # No autodiscover_tasks(): the tasks are shared with the Flask demo, so they live
-# outside any Django app, and the CELERY_IMPORTS setting names their modules.
+# outside any Django app, and the shared settings' "imports" names their modules.
 # Steps that mend two failures of Celery and kombu in the worker (shared_tasks/worker_steps.py).
 app.steps["consumer"].update(CONSUMER_STEPS)
 
