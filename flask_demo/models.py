@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask_login import UserMixin
@@ -8,7 +7,7 @@ from sqlalchemy import and_, delete, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from flask_demo.extensions import db
-from shared_tasks.choices import expiry_time
+from shared_tasks.choices import expiry_time, new_slug
 from shared_tasks.outbox import TaskMessage
 
 
@@ -35,10 +34,6 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
-
-
-def new_slug() -> str:
-    return secrets.token_urlsafe(6)
 
 
 class Snippet(db.Model):

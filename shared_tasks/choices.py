@@ -1,5 +1,5 @@
-"""The choices both apps' forms offer: the contact form's purposes and the snippets'
-lifetimes, with what each choice means.
+"""What both apps' snippets and contact form share: the choices their forms offer, what
+each choice means, and the snippets' random addresses.
 
 It defines no task, so the models and mails that Celery's task class imports can
 import it while Celery is still setting up.
@@ -7,6 +7,7 @@ import it while Celery is still setting up.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
@@ -46,3 +47,8 @@ def expiry_time(expiration: str, created: datetime) -> datetime | None:
     """When a snippet created at ``created`` with this choice stops being visible."""
     lifetime = EXPIRATIONS[expiration][1]
     return None if lifetime is None else created + lifetime
+
+
+def new_slug() -> str:
+    """A snippet's address: 8 random URL-safe characters."""
+    return secrets.token_urlsafe(6)

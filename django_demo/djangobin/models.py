@@ -1,4 +1,3 @@
-import secrets
 from datetime import timedelta
 
 from django.db import models
@@ -6,12 +5,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from shared_tasks.choices import EXPIRATION_CHOICES, expiry_time
+from shared_tasks.choices import EXPIRATION_CHOICES, expiry_time, new_slug
 from shared_tasks.outbox import TaskMessage
-
-
-def new_slug() -> str:
-    return secrets.token_urlsafe(6)
 
 
 class SnippetQuerySet(models.QuerySet):

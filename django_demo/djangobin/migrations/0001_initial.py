@@ -3,7 +3,7 @@
 import django.utils.timezone
 from django.db import migrations, models
 
-import django_demo.djangobin.models
+import shared_tasks.choices
 
 
 class Migration(migrations.Migration):
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 (
                     "slug",
                     models.SlugField(
-                        default=django_demo.djangobin.models.new_slug,
+                        default=shared_tasks.choices.new_slug,
                         editable=False,
                         max_length=16,
                         unique=True,
