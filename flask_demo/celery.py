@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from celery import Celery, Task
 from flask import Flask
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from flask_demo import mails
 from flask_demo.models import OutboxMessage, Snippet
@@ -35,6 +36,8 @@ class FlaskbinTask(FlaskTask):
     mails = mails
     snippets = Snippet
     outbox = OutboxMessage
+    # What SQLAlchemy raises when the database does not answer: the mail tasks retry on it.
+    database_errors = (OperationalError, InterfaceError)
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -62,6 +62,11 @@ class Config:
     @staticmethod
     def init_app(app) -> None:
         """What a configuration adds once the app is built (the environment read)."""
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            # A database server that does not answer fails the request or the task within
+            # 5 s (libpq's connect_timeout), well inside the web server's timeout.
+            options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+            options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
 
 
 class DevelopmentConfig(Config):
@@ -96,6 +101,7 @@ class ProductionConfig(Config):
 
     @staticmethod
     def init_app(app) -> None:
+        Config.init_app(app)
         https.init_app(app)
         broker = os.environ.get("CELERY_BROKER_URL") or app.config["CELERY"]["broker_url"]
         if not app.config["SECRET_KEY"] or not broker:

@@ -5,6 +5,8 @@ task is an attribute of that class. Each app's class sets three, one per role be
 ``DjangobinTask`` in django_demo/djangobin/task_class.py and ``FlaskbinTask`` in
 flask_demo/celery.py. tests/shared_tasks/test_framework.py checks that both have every
 method. The mails that ``mails`` builds send themselves, over the app's own mail settings.
+A fourth attribute, ``database_errors``, names the exceptions the app's database raises
+when it does not answer, so that a task can retry rather than fail.
 """
 
 from __future__ import annotations

@@ -12,6 +12,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 # OSError; an attempt that still overruns its soft time limit is retried too.
 SMTP_ERRORS = (smtplib.SMTPException, OSError, SoftTimeLimitExceeded)
 
+
+class DatabaseUnavailable(Exception):
+    """The app's database did not answer. The mail is retried, as after an SMTP error:
+    failed, its message would be acknowledged and the mail lost."""
+
+
 MAIL_TASK = {
     # A few SMTP exchanges of at most 10 s each fit in the soft limit; the hard
     # one kills a pool process stuck past it (the task then fails, visibly).
@@ -21,7 +27,7 @@ MAIL_TASK = {
     # at random between 0 and that bound (full jitter), so a queue of mails does not
     # hit a recovering server at the same instant: at most about 20 minutes in all,
     # about 10 on average, plus the tries themselves. Then the failure stays visible.
-    "autoretry_for": SMTP_ERRORS,
+    "autoretry_for": (*SMTP_ERRORS, DatabaseUnavailable),
     "retry_backoff": 5,
     "retry_backoff_max": 600,
     "retry_jitter": True,
@@ -32,9 +38,12 @@ MAIL_TASK = {
 @shared_task(bind=True, **MAIL_TASK)
 def send_activation_mail(self, user_id: int, site_url: str) -> str:
     """Mail an inactive user the link that activates the account."""
-    # self is the app's task class; its mails module builds the mail:
-    # django_demo/djangobin/mails.py or flask_demo/mails.py.
-    mail = self.mails.activation(user_id, site_url)
+    try:
+        # self is the app's task class; its mails module builds the mail:
+        # django_demo/djangobin/mails.py or flask_demo/mails.py.
+        mail = self.mails.activation(user_id, site_url)
+    except self.database_errors as error:  # the app's: the database did not answer
+        raise DatabaseUnavailable(repr(error)) from error
     if mail is None:  # activated already, or deleted: a retry or a repeat is harmless
         return "skipped: no inactive user with that id"
     mail.send()

@@ -9,8 +9,6 @@ RabbitMQ server. An absent server skips with its reason, unless
 from __future__ import annotations
 
 import os
-import socket
-import threading
 from types import SimpleNamespace
 from unittest import mock
 
@@ -24,7 +22,7 @@ from django_demo.celery import app as celery_app
 from shared_tasks.mail import send_activation_mail, send_feedback_mail
 from tests.shared_tasks import crash_app
 from tests.support.brokers import own_key_space, use_broker
-from tests.support.servers import REAL_BROKERS, require
+from tests.support.servers import REAL_BROKERS, require, silent_server
 
 # Celery reads these two over any configuration: the tests pick their brokers
 # themselves, so a developer's shell setting must not redirect them all.
@@ -120,21 +118,7 @@ def worker(broker_url, django_db_setup, django_db_blocker):
 @pytest.fixture(params=["redis", "amqp"])
 def silent_broker(request):
     """A broker that is up but silent: it takes every connection and never answers."""
-    server = socket.create_server(("127.0.0.1", 0))
-    held = []
-
-    def accept():
-        while True:
-            try:
-                held.append(server.accept()[0])
-            except OSError:  # closed
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    port = server.getsockname()[1]
-    yield {"redis": f"redis://127.0.0.1:{port}/0", "amqp": f"amqp://127.0.0.1:{port}//"}[
-        request.param
-    ]
-    server.close()
-    for connection in held:
-        connection.close()
+    with silent_server() as port:
+        yield {"redis": f"redis://127.0.0.1:{port}/0", "amqp": f"amqp://127.0.0.1:{port}//"}[
+            request.param
+        ]

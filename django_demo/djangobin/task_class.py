@@ -1,6 +1,7 @@
 """The Django demo's Celery task class (``task_cls`` in ``django_demo/celery.py``)."""
 
 from celery.contrib.django.task import DjangoTask
+from django.db import InterfaceError, OperationalError
 
 from django_demo.djangobin import mails
 from django_demo.djangobin.models import OutboxMessage, Snippet
@@ -15,3 +16,5 @@ class DjangobinTask(DjangoTask):
     mails = mails
     snippets = Snippet.objects
     outbox = OutboxMessage.objects
+    # What Django raises when the database does not answer: the mail tasks retry on it.
+    database_errors = (OperationalError, InterfaceError)

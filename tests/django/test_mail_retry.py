@@ -10,7 +10,13 @@ from celery import states
 from django.core.mail import EmailMessage
 
 from devstack.mailsink import serve
-from shared_tasks.mail import MAIL_TASK, SMTP_ERRORS, send_feedback_mail
+from shared_tasks.mail import (
+    MAIL_TASK,
+    SMTP_ERRORS,
+    DatabaseUnavailable,
+    send_activation_mail,
+    send_feedback_mail,
+)
 from tests.cases import CONTACT
 from tests.support.servers import free_port
 
@@ -38,8 +44,8 @@ def test_mail_goes_over_smtp_to_the_sink(smtp, tmp_path):
     )
 
 
-def test_retry_policy_backs_off_on_smtp_errors():
-    assert send_feedback_mail.autoretry_for == SMTP_ERRORS
+def test_retry_policy_backs_off_on_smtp_and_database_errors():
+    assert send_feedback_mail.autoretry_for == (*SMTP_ERRORS, DatabaseUnavailable)
     assert {smtplib.SMTPException, OSError} < set(SMTP_ERRORS)
     assert send_feedback_mail.retry_backoff and send_feedback_mail.retry_jitter
     assert send_feedback_mail.max_retries == MAIL_TASK["max_retries"]
@@ -85,3 +91,23 @@ def test_a_hung_smtp_server_times_out_and_the_attempt_is_retried(smtp, settings)
     assert send.call_count == 2  # the first try, and its retry
     assert result.state == states.FAILURE
     assert "timed out" in str(result.result)
+
+
+def test_an_activation_mail_that_meets_a_database_error_is_retried(mailoutbox, monkeypatch):
+    from django.contrib.auth import get_user_model
+    from django.db import OperationalError
+
+    from django_demo.djangobin import mails
+
+    user = get_user_model().objects.create_user("ada", "ada@example.com", is_active=False)
+    real, tries = mails.activation, []
+
+    def database_away_once(*args):
+        tries.append(1)
+        if len(tries) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(*args)
+
+    monkeypatch.setattr(mails, "activation", database_away_once)
+    result = send_activation_mail.apply(kwargs={"user_id": user.pk, "site_url": "http://x/"})
+    assert (result.get(), len(tries), len(mailoutbox)) == ("sent", 2, 1)

@@ -5,7 +5,8 @@ import subprocess
 import sys
 
 from dev_defaults import ROOT
-from tests.support.processes import DEV_TOOLING, demo_environ
+from tests.support.processes import DEV_TOOLING, answer_within, demo_environ
+from tests.support.servers import silent_server
 
 
 def run_python(code: str, **env) -> str:
@@ -85,3 +86,18 @@ def test_the_deploy_check_passes_with_the_production_environment_file():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_database_server_that_does_not_answer_fails_within_seconds(tmp_path):
+    # libpq waits for a silent server for good unless connect_timeout says otherwise.
+    code = (
+        "import django; django.setup(); from django.db import connection, OperationalError\n"
+        "try:\n    connection.ensure_connection()\n"
+        "except OperationalError as error:\n    print('refused:', error)"
+    )
+    with silent_server() as port:
+        url = f"postgresql://demo@127.0.0.1:{port}/demo"
+        result = answer_within(
+            lambda: run_python(code, DATABASE_URL=url, DEMO_VAR_DIR=str(tmp_path))
+        )
+    assert result.stdout.startswith("refused:") and "timeout" in result.stdout, result.stderr

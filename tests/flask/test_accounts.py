@@ -124,3 +124,25 @@ def test_inactive_user_cannot_log_in_and_active_one_can(client):
     assert b"Log out" in client.get("/").data
     assert client.post("/logout/").status_code == 302
     assert b"Log in" in client.get("/").data
+
+
+def test_an_activation_mail_that_meets_a_database_error_is_retried(app, outbox, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from flask_demo import mails
+
+    user = User(username="ada", email="ada@example.com", is_active=False)
+    user.set_password("pw-long-enough")
+    db.session.add(user)
+    db.session.commit()
+    real, tries = mails.activation, []
+
+    def database_away_once(*args):
+        tries.append(1)
+        if len(tries) == 1:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+        return real(*args)
+
+    monkeypatch.setattr(mails, "activation", database_away_once)
+    result = send_activation_mail.apply(kwargs={"user_id": user.id, "site_url": "http://x/"})
+    assert (result.get(), len(tries), len(outbox)) == ("sent", 2, 1)

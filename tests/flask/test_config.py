@@ -7,7 +7,8 @@ import pytest
 
 from dev_defaults import ROOT
 from flask_demo import create_app
-from tests.support.processes import DEV_TOOLING, demo_environ
+from tests.support.processes import DEV_TOOLING, answer_within, demo_environ
+from tests.support.servers import silent_server
 
 
 def test_production_refuses_to_start_without_secret_and_broker(monkeypatch):
@@ -106,3 +107,25 @@ def test_production_starts_from_the_environment_file_example(monkeypatch):
     assert app.config["SECRET_KEY"] and app.config["SESSION_COOKIE_SECURE"]
     assert app.config["ADMINS"] == ["ops@example.org"] and app.config["BEHIND_PROXY"] is True
     assert app.extensions["celery"].conf.broker_url.startswith("amqp://flaskbin:")
+
+
+def test_a_database_server_that_does_not_answer_fails_within_seconds():
+    # libpq waits for a silent server for good unless connect_timeout says otherwise.
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from flask_demo.extensions import db
+
+    def query(app):
+        with app.app_context():
+            try:
+                db.session.execute(text("SELECT 1"))
+            except OperationalError as error:
+                return error
+            return None
+
+    with silent_server() as port:
+        url = f"postgresql+psycopg://demo@127.0.0.1:{port}/demo"
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+        error = answer_within(lambda: query(app))
+    assert isinstance(error, OperationalError) and "timeout" in str(error)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -82,3 +83,26 @@ def unreachable(url: str) -> str:
     if parts.scheme == "redis+socket":
         return f"redis+socket:///nonexistent-{free_port()}/redis.sock"
     return parts._replace(netloc=f"{parts.netloc.rsplit(':', 1)[0]}:{free_port()}").geturl()
+
+
+@contextmanager
+def silent_server():
+    """A TCP server on 127.0.0.1 that takes every connection and never answers, as a hung
+    server or a half-open network path would; yields its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def accept():
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:  # closed
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+        for connection in held:
+            connection.close()
