@@ -1,21 +1,20 @@
 """A task class for tasks that need the request that sent them, rebuilt in the worker.
 
-It is the classic articles' technique, kept as a tested example: no task of the demos
-uses it (they pass the site's base URL as an argument instead). A task opts in with
-``@shared_task(base=RequestContextTask)`` or ``@celery_app.task(base=...)``.
-Sending from a request (``apply_async``, which ``delay`` and ``retry`` go
-through, and ``apply``) adds a JSON snapshot of it to the message *headers*:
-the task's own arguments are untouched, so results, Flower and the admin show
-what the caller passed. Running, the task gets a request context rebuilt from
-it, so ``request``, ``url_for(..., _external=True)`` (to the host the user was
-on) and templates that use them work as in the view. Without a snapshot it
-runs like any ``FlaskTask``.
+No demo task uses it; the demos pass the site's base URL as an argument. A task opts
+in with ``@shared_task(base=RequestContextTask)`` or ``@celery_app.task(base=...)``.
+
+``apply_async`` (so ``delay`` and ``retry``) and ``apply`` add a JSON snapshot of the
+current request to the message *headers*. The task's arguments stay as passed, so
+results, Flower and the admin show them. The task runs in a request context rebuilt
+from the snapshot, so ``request``, ``url_for(..., _external=True)`` (to the host the
+user was on) and templates that use them work as in the view. Sent outside a request,
+it runs like any ``FlaskTask``.
 
 The snapshot leaves out what could act as the user:
 
-- cookies and the session: a session cookie is a bearer credential, and anyone
-  who reads the broker, or a result backend that stores headers, could replay
-  it; a task that needs the user gets the user's id as an argument;
+- cookies and the session. A session cookie is a credential that anyone who reads the
+  broker, or a result backend that stores headers, could replay. Pass the user's id
+  instead;
 - ``Authorization``, ``Proxy-Authorization``, API keys, and any header not on an
   allow-list, so that a new credential header is left out by default;
 - form fields named like passwords, secrets, tokens or keys, the CSRF token

@@ -2,7 +2,8 @@
 
 ``celery_init_app`` builds one Celery app per Flask app, from that app's
 ``CELERY`` mapping, so two Flask apps in one process (tests, a CLI beside a
-web app) each get their own broker. Nothing is created at import time.
+web app) each get their own broker. It also makes that Celery app the default, the
+one a ``@shared_task`` sends through. Nothing is created at import time.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from shared_tasks.worker_steps import CONSUMER_STEPS
 class FlaskTask(Task):
     """Every task runs in a fresh app context of its Flask app.
 
-    Fresh each time, even where one is already active (a worker started by
-    ``flask worker`` runs inside one): ``g`` and the database session then
-    belong to one task, and are torn down after it.
+    Fresh even inside ``flask worker``, which already has one. So ``g`` and the
+    database session belong to one task and are torn down after it.
     """
 
     def __call__(self, *args, **kwargs):
@@ -43,8 +43,8 @@ class FlaskbinTask(FlaskTask):
 def celery_init_app(app: Flask) -> Celery:
     """Flask's ``examples/celery`` function, with the demo's task class and worker steps.
 
-    The task class is defined once, above, so the shared tasks' roles can build on
-    it; it finds its Flask app on the Celery app, as ``flask_app``.
+    Unlike Flask's example, ``FlaskTask`` is defined at module level so that
+    ``FlaskbinTask`` can extend it. It reaches its Flask app as ``self.app.flask_app``.
     """
     celery_app = Celery(app.name, task_cls=FlaskbinTask)
     celery_app.config_from_object(app.config["CELERY"])

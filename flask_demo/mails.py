@@ -1,7 +1,7 @@
 """The mails the shared tasks send, built from the app's templates, sent by Flask-Mailman.
 
-The tasks run in the app context (``FlaskTask``), so ``render_template`` and
-the database session work here.
+The tasks run in a fresh app context (``FlaskTask`` in flask_demo/celery.py), so
+``render_template`` and the database session work here.
 """
 
 from __future__ import annotations

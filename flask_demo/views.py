@@ -90,8 +90,7 @@ def contact():
     form = ContactForm()
     if form.validate_on_submit():
         try:
-            # Celery's plain idiom, enough here: the form writes no rows, and a
-            # message the broker cannot take now is one the visitor can resend.
+            # No outbox: the form writes no rows, and the visitor can resend.
             send_feedback_mail.delay(
                 name=form.name.data,
                 email=form.email.data,

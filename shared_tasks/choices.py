@@ -1,8 +1,8 @@
 """What both apps' snippets and contact form share: the choices their forms offer, what
 each choice means, and the snippets' random addresses.
 
-It defines no task, so the models and mails that Celery's task class imports can
-import it while Celery is still setting up.
+It defines no task, so models.py and mails.py can import it while Celery is still
+loading the task class.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ PURPOSES = [
 
 
 def feedback_context(name: str, email: str, purpose: str, subject: str, message: str) -> dict:
-    """What both apps' feedback mail templates show: the purpose by its label."""
+    """The feedback mail's template context, with the purpose's label instead of its key."""
     return {
         "name": name,
         "email": email,

@@ -1,12 +1,12 @@
 """The roles each app's task class plays for the shared tasks.
 
 A shared task runs as an instance of its app's task class, so ``self.mails`` in a
-task is an attribute of that class. Each app's class sets three, one per role below:
-``DjangobinTask`` in django_demo/djangobin/task_class.py and ``FlaskbinTask`` in
-flask_demo/celery.py. tests/shared_tasks/test_framework.py checks that both have every
-method. The mails that ``mails`` builds send themselves, over the app's own mail settings.
-A fourth attribute, ``database_errors``, names the exceptions the app's database raises
-when it does not answer, so that a task can retry rather than fail.
+task is an attribute of that class. Each app's class sets four attributes: the three
+roles below, and ``database_errors``, the exceptions its database raises when it does
+not answer. The classes are ``DjangobinTask`` in django_demo/djangobin/task_class.py
+and ``FlaskbinTask`` in flask_demo/celery.py; tests/shared_tasks/test_framework.py
+checks that both have every method. The mails that ``mails`` builds send themselves,
+over the app's own mail settings.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ class Snippets(Protocol):
     """
 
     def batch_end(self, start: datetime | None, now: datetime, size: int) -> datetime | None:
-        """Where a batch of ``size`` snippets expired by ``now`` ends: the expiry time of
-        the ``size``-th from ``start``. None if fewer than ``size`` are left."""
+        """The expiry time of the ``size``-th snippet from ``start`` expired by ``now``,
+        where a batch of that size ends; None if fewer are left."""
 
     def delete_before(self, start: datetime | None, end: datetime) -> int:
         """Delete the snippets expiring from ``start`` up to ``end``, not including it."""

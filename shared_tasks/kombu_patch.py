@@ -1,7 +1,7 @@
 """A patch of kombu 5.7's Redis transport: a worker goes on taking tasks after an
 acknowledgement fails.
 
-It changes kombu for the whole process, so only a worker makes it, through the
+It changes kombu for the whole process, so only a worker applies it, through the
 consumer step :class:`FreeSlotOnFailedAck` (:mod:`shared_tasks.worker_steps` lists it).
 """
 

@@ -14,8 +14,8 @@ SMTP_ERRORS = (smtplib.SMTPException, OSError, SoftTimeLimitExceeded)
 
 
 class DatabaseUnavailable(Exception):
-    """The app's database did not answer. The mail is retried, as after an SMTP error:
-    failed, its message would be acknowledged and the mail lost."""
+    """The app's database did not answer. A failed task's message is acknowledged and
+    its mail is lost, so the task retries, as after an SMTP error."""
 
 
 MAIL_TASK = {
@@ -23,9 +23,9 @@ MAIL_TASK = {
     # one kills a pool process stuck past it (the task then fails, visibly).
     "soft_time_limit": 60,
     "time_limit": 90,
-    # Up to 9 tries. The waits double from 5 s up to a cap of 10 minutes, each drawn
-    # at random between 0 and that bound (full jitter), so a queue of mails does not
-    # hit a recovering server at the same instant: at most about 20 minutes in all,
+    # Up to 9 tries. Each wait is random, up to a bound that doubles from 5 s to 10
+    # minutes (full jitter), so queued mails do not all hit a recovering server at
+    # once. The waits come to at most about 20 minutes in all,
     # about 10 on average, plus the tries themselves. Then the failure stays visible.
     "autoretry_for": (*SMTP_ERRORS, DatabaseUnavailable),
     "retry_backoff": 5,
@@ -39,7 +39,7 @@ MAIL_TASK = {
 def send_activation_mail(self, user_id: int, site_url: str) -> str:
     """Mail an inactive user the link that activates the account."""
     try:
-        # self is the app's task class; its mails module builds the mail:
+        # self.mails is set on the app's task class. The mail is built in
         # django_demo/djangobin/mails.py or flask_demo/mails.py.
         mail = self.mails.activation(user_id, site_url)
     except self.database_errors as error:  # the app's: the database did not answer

@@ -52,7 +52,7 @@ def write(task: Task, **kwargs) -> Callable[[], bool]:
 
     Returns the function that sends it. Call it once that transaction has committed
     (Django: ``transaction.on_commit``), so that a worker that takes the task at once
-    finds the rows it is about.
+    finds the user the task names.
     """
     app = task.app  # bound now: another app may be current by the time the commit runs
     message = TaskMessage(task.name, kwargs)

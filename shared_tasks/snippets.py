@@ -14,8 +14,8 @@ from shared_tasks.framework import Snippets
 logger = logging.getLogger(__name__)
 
 #: Rows per batch, each its own write transaction. On SQLite each batch rewrites most
-#: pages of the random slug index, so fewer batches cost less, and a longer lock
-#: (docs/performance.md has the figures).
+#: pages of the random slug index. Fewer, larger batches cost less in all, but each holds
+#: the write lock longer (docs/performance.md has the figures).
 SWEEP_BATCH_SIZE = 25_000
 
 
@@ -50,14 +50,15 @@ def delete_expired_snippets(self, batch_size: int = SWEEP_BATCH_SIZE) -> int:
 def sweep(snippets: Snippets, now: datetime, batch_size: int) -> Iterator[int]:
     """Delete the snippets expired at ``now``, a batch at a time; yield each batch's count.
 
-    A batch ends where ``batch_size`` entries of the expires_at index end, and one
-    DELETE of that range goes through the same index: no key travels to Python and
-    back (an IN list of the batch's keys cost more than the deleting did).
+    A batch ends where ``batch_size`` entries of the expires_at index end. One DELETE
+    of that range goes through the same index, so no key travels to Python and back
+    (an IN list of the keys costs more than the delete itself).
     """
-    start = None  # every snippet expiring before it is deleted
+    start = None  # every snippet expiring before start is already deleted
     while (end := snippets.batch_end(start, now, batch_size)) is not None:
         # Up to the end, not including it, so a batch never runs past its size. Snippets
-        # that expire at the end go in a later batch, by key if a whole batch does.
+        # expiring exactly at end wait for the next batch; if a whole batch expires at
+        # end, delete_at deletes it by key.
         deleted = snippets.delete_before(start, end)
         yield deleted or snippets.delete_at(end, batch_size)
         # The next search starts here, not at the first expiry time. PostgreSQL keeps

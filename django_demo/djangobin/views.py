@@ -68,8 +68,8 @@ def contact(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            # Celery's plain idiom, enough here: the form writes no rows, and a
-            # message the broker cannot take now is one the visitor can resend.
+            # No outbox: the form writes no rows, and the visitor can resend. Outside a
+            # transaction delay_on_commit sends at once (docs/django.md).
             send_feedback_mail.delay_on_commit(
                 name=data["name"],
                 email=data["email"],
