@@ -43,7 +43,7 @@ def test_systemd_finds_nothing_wrong_in_the_units(path, tmp_path):
     # The deployment's folder, here: a checkout with the programs the units start.
     bin_dir = tmp_path / "srv" / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
-    for program in ("celery", "python"):
+    for program in ("celery", "python", "gunicorn"):
         (bin_dir / program).write_text("#!/bin/sh\n")
         (bin_dir / program).chmod(0o755)
     local = tmp_path / path.name
