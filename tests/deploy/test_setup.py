@@ -13,6 +13,8 @@ import pytest
 from kombu import Connection, Queue
 
 from dev_defaults import ROOT
+from shared_tasks.mail import MAIL_TASK
+from shared_tasks.settings import CELERY_SETTINGS
 from tests.support.processes import demo_environ
 from tests.support.servers import REAL_BROKERS, REQUIRE_SERVERS, TEST_POSTGRES_URL, require
 
@@ -85,3 +87,17 @@ def test_the_broker_user_works_in_its_own_vhost():
     finally:
         run([rabbitmqctl, "delete_user", name], timeout=60)
         run([rabbitmqctl, "delete_vhost", name], timeout=60)
+
+
+def test_rabbitmqs_consumer_timeout_cannot_cut_a_task_short():
+    require("rabbitmq", REAL_BROKERS["rabbitmq"])
+    rabbitmqctl = require_program("rabbitmqctl")
+    asked = "application:get_env(rabbit, consumer_timeout)."
+    default = run([rabbitmqctl, "eval", asked], timeout=60).stdout.strip()
+    # The installed server's default equals the demos' hard limit: a task at its limit
+    # would race RabbitMQ closing its channel. The deployment's setting leaves room.
+    assert default == f"{{ok,{CELERY_SETTINGS['task_time_limit'] * 1000}}}"
+    conf = (ROOT / "deploy" / "setup" / "rabbitmq.conf").read_text()
+    (line,) = [line for line in conf.splitlines() if line.startswith("consumer_timeout")]
+    longest_hold = CELERY_SETTINGS["task_time_limit"] + MAIL_TASK["retry_backoff_max"]
+    assert int(line.split("=")[1]) / 1000 > longest_hold
