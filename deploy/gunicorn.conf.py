@@ -5,7 +5,8 @@ gunicorn reads this file with ``--config``; the WSGI app comes on its command li
 
 import os
 
-# Only nginx, on the same machine, reaches the web server.
+# Only nginx, on the same machine, reaches the web server. Keep WEB_BIND on the loopback
+# address: the apps trust X-Forwarded-Proto from whoever reaches them.
 bind = os.environ.get("WEB_BIND", "127.0.0.1:8000")
 # Sync workers: nginx buffers each request and response, so a slow client holds nginx,
 # not a worker.
@@ -18,6 +19,6 @@ graceful_timeout = 30
 # No preloading: each worker imports the app after the fork, so no broker or database
 # connection made at import is shared between processes.
 preload_app = False
-# X-Forwarded-* headers count only from nginx on this machine.
+# gunicorn's own wsgi.url_scheme follows X-Forwarded-Proto only from nginx on this machine.
 forwarded_allow_ips = "127.0.0.1"
 accesslog = "-"

@@ -4,9 +4,10 @@
         .venv/bin/python manage.py migrate
 
 A shell cannot source these files: ``DJANGO_ADMINS=Ops <ops@example.org>`` reads as a
-redirection there. As with systemd's ``EnvironmentFile``, each line is ``KEY=VALUE``, the
-value taken as it is. Blank lines and lines that start with ``#`` or ``;`` are skipped, and
-a value in matching quotes loses them.
+redirection there. This reads the part of systemd's ``EnvironmentFile`` syntax that the
+example files use. Each line is ``KEY=VALUE``, the value taken as it is, and a value in
+matching quotes loses them. Blank lines, lines without ``=`` and lines that start with
+``#`` or ``;`` are skipped. There are no escapes and no continued lines.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def read(path: str) -> dict[str, str]:
     values = {}
     for line in Path(path).read_text().splitlines():
         line = line.strip()
-        if not line or line[0] in "#;":
+        if not line or line[0] in "#;" or "=" not in line:
             continue
         key, _, value = line.partition("=")
         value = value.strip()

@@ -4,9 +4,10 @@
 # The password comes on standard input, so that no process list shows it.
 set -eu
 user=$1 vhost=$2
-IFS= read -r password
+# A password file without a final newline still counts.
+IFS= read -r password || [ -n "$password" ]
 rabbitmqctl add_vhost "$vhost" </dev/null
 printf '%s\n' "$password" | rabbitmqctl add_user "$user"
-# Configure, write and read on every name in its own virtual host: Celery declares its
+# Configure, write and read on every name in its own virtual host. Celery declares its
 # queues and exchanges (celery, mail, maintenance, celeryev, the pidbox) as it needs them.
 rabbitmqctl set_permissions -p "$vhost" "$user" '.*' '.*' '.*' </dev/null

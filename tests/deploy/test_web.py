@@ -98,6 +98,12 @@ def nginx_config(tmp_path: Path, ports: dict, cert: Path, key: Path, static: Pat
     that keeps nginx in the foreground and its files in ``tmp_path``."""
     site = (ROOT / "deploy" / "nginx" / "celery-in-practice.conf").read_text()
     for old, new in {
+        "    listen [::]:80 default_server;\n": "",
+        "    listen [::]:443 ssl default_server;\n": "",
+        "    listen [::]:80;\n": "",
+        "    listen [::]:443 ssl;\n": "",
+        "listen 80 default_server;": f"listen 127.0.0.1:{ports['http']} default_server;",
+        "listen 443 ssl default_server;": f"listen 127.0.0.1:{ports['https']} ssl default_server;",
         "listen 80;": f"listen 127.0.0.1:{ports['http']};",
         "listen 443 ssl;": f"listen 127.0.0.1:{ports['https']} ssl;",
         "bin.example.org": HOST,
@@ -203,6 +209,15 @@ def test_plain_http_is_redirected_to_https(site):
     assert status == 301 and headers["Location"] == f"https://{HOST}/contact/"
 
 
+def test_another_host_name_gets_no_answer(site):
+    client, ports, _ = site
+    with pytest.raises(OSError):  # nginx closes the connection without an answer
+        client.open(f"http://127.0.0.1:{ports['http']}/")
+    # Nor over TLS: the handshake for another name is refused.
+    with pytest.raises(urllib.error.URLError, match="UNRECOGNIZED_NAME"):
+        client.open(f"https://127.0.0.1:{ports['https']}/")
+
+
 def test_static_files_come_from_nginx(site):
     client, _, static = site
     (css,) = [p for p in static.rglob("*.css") if p.parent == static]
@@ -228,3 +243,31 @@ def test_a_form_posts_over_https_with_its_csrf_token(site):
     status, _, page = client.open(client.base + "/contact/", form, referer)
     # Secure cookies and the CSRF check passed (a 403 otherwise); no broker answers here.
     assert status == 200 and "could not be sent just now" in page
+
+
+def test_the_flask_demo_runs_under_gunicorn_from_its_factory(tmp_path):
+    port = free_port()
+    env = demo_environ(
+        FLASK_CONFIG="production",
+        FLASK_SECRET_KEY='"k"',
+        FLASK_TRUSTED_HOSTS=f'["{HOST}"]',
+        FLASK_BEHIND_PROXY="true",
+        FLASK_DATABASE_URL=f"sqlite:///{tmp_path / 'flask.sqlite3'}",
+        CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0",
+        WEB_BIND=f"127.0.0.1:{port}",
+        WEB_WORKERS="1",
+    )
+    flask = [sys.executable, "-m", "flask", "--app", "flask_demo"]
+    subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
+    gunicorn = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--config",
+        "deploy/gunicorn.conf.py",
+    ]
+    # The environment file's WSGI_APP, as the unit passes it.
+    with running([*gunicorn, "flask_demo:create_app()"], env):
+        wait_for(lambda: server_answers(f"http://127.0.0.1:{port}"), timeout=30)
+        headers = {"Host": HOST, "X-Forwarded-Proto": "https"}
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers=headers)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200 and "flaskbin" in response.read().decode()
