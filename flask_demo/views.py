@@ -1,3 +1,4 @@
+import sqlalchemy.exc
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from kombu.exceptions import OperationalError
@@ -104,3 +105,10 @@ def contact():
             flash("Thank you: your message is on its way to the admins.")
             return redirect(url_for("bin.contact"))
     return render_template("contact.html", form=form)
+
+
+@bp.app_errorhandler(sqlalchemy.exc.OperationalError)
+def database_unavailable(error):
+    """A plain page, 503, when the database does not answer."""
+    db.session.rollback()
+    return render_template("503.html"), 503

@@ -6,7 +6,7 @@ import sys
 
 from dev_defaults import ROOT
 from tests.support.processes import DEV_TOOLING, answer_within, demo_environ
-from tests.support.servers import silent_server
+from tests.support.servers import free_port, silent_server
 
 
 def run_python(code: str, **env) -> str:
@@ -101,3 +101,25 @@ def test_a_database_server_that_does_not_answer_fails_within_seconds(tmp_path):
             lambda: run_python(code, DATABASE_URL=url, DEMO_VAR_DIR=str(tmp_path))
         )
     assert result.stdout.startswith("refused:") and "timeout" in result.stdout, result.stderr
+
+
+def test_with_the_database_down_a_page_says_so_within_seconds(tmp_path):
+    code = (
+        "import django; django.setup(); from django.test import Client\n"
+        "client = Client(raise_request_exception=False)\n"
+        "response = client.get('/', secure=True, HTTP_HOST='localhost')\n"
+        "print(response.status_code, response.content.decode())"
+    )
+    with silent_server() as port:
+        env = {
+            "DATABASE_URL": f"postgresql://demo@127.0.0.1:{port}/demo",
+            "DEMO_VAR_DIR": str(tmp_path),
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "k" * 50,
+            "DJANGO_ALLOWED_HOSTS": "localhost",
+            "SMTP_PORT": str(free_port()),  # the admins' error mail: refused at once
+        }
+        result = answer_within(lambda: run_python(code, **env))
+    assert result.stdout.startswith("503 ") and "Try again in a minute" in result.stdout, (
+        result.stderr
+    )

@@ -129,3 +129,15 @@ def test_a_database_server_that_does_not_answer_fails_within_seconds():
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
         error = answer_within(lambda: query(app))
     assert isinstance(error, OperationalError) and "timeout" in str(error)
+
+
+def test_with_the_database_down_a_page_says_so_within_seconds(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY", '"k"')
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", '["localhost"]')
+    with silent_server() as port:
+        url = f"postgresql+psycopg://demo@127.0.0.1:{port}/demo"
+        app = create_app("production", SQLALCHEMY_DATABASE_URI=url)
+        client = app.test_client()
+        response = answer_within(lambda: client.get("/", base_url="https://localhost"))
+    assert response.status_code == 503 and b"Try again in a minute" in response.data
