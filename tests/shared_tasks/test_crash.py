@@ -21,9 +21,11 @@ from contextlib import contextmanager
 import pytest
 
 from dev_defaults import ROOT
+from shared_tasks.settings import CELERY_SETTINGS
 from tests.shared_tasks.crash_app import app, crash_probe
 from tests.support.brokers import use_broker
 from tests.support.processes import wait_for
+from tests.support.servers import REAL_BROKERS, require
 
 pytestmark = pytest.mark.broker
 
@@ -93,3 +95,19 @@ def test_a_task_killed_mid_run_runs_again(broker_url, tmp_path, killed):
     log.close()
     first_pid, second_pid = runs(runs_file)
     assert first_pid != second_pid, (tmp_path / "worker.log").read_text()
+
+
+def test_a_workers_rabbitmq_connection_agrees_on_the_smaller_heartbeat():
+    """A worker's connection to RabbitMQ agrees on the smaller of the two heartbeats: its
+    own broker_heartbeat (Celery's default, which the demos keep) and the server's
+    (RabbitMQ's default, 60 s). A machine that vanishes is noticed after that."""
+    require("rabbitmq", REAL_BROKERS["rabbitmq"])
+    assert "broker_heartbeat" not in CELERY_SETTINGS
+    assert app.conf.broker_heartbeat == 120
+    use_broker(app, REAL_BROKERS["rabbitmq"])
+    # As the worker's consumer opens it (celery.worker.consumer.Consumer.connect).
+    with app.connection_for_read(heartbeat=app.conf.broker_heartbeat) as connection:
+        connection.connect()
+        amqp = connection.connection
+        assert amqp.server_heartbeat == 60
+        assert amqp.heartbeat == min(amqp.server_heartbeat, app.conf.broker_heartbeat) == 60
