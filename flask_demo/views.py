@@ -108,6 +108,7 @@ def contact():
 
 
 @bp.app_errorhandler(sqlalchemy.exc.OperationalError)
+@bp.app_errorhandler(sqlalchemy.exc.InterfaceError)
 def database_unavailable(error):
     """A plain page, 503, when the database does not answer."""
     db.session.rollback()

@@ -233,3 +233,4 @@ def test_a_lock_replayed_after_a_hang_holds_off_redelivery(tmp_path):
                 wait_for(lambda: len(lines(runs_file)) == 2, timeout=30)
     finally:
         proxy.close()
+        redis.close()
