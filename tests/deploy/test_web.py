@@ -10,13 +10,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import ssl
 import subprocess
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ import pytest
 from dev_defaults import ROOT
 from tests.support.processes import demo_environ, running, wait_for
 from tests.support.servers import REQUIRE_SERVERS, free_port, server_answers
+from tests.support.tls import Client, make_test_ca
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HOST = "localhost"
@@ -34,63 +33,6 @@ def require_nginx() -> None:
         if REQUIRE_SERVERS:
             pytest.fail(f"no nginx at {NGINX}, and REQUIRE_SERVERS=1 forbids skipping")
         pytest.skip(f"no nginx at {NGINX} (Debian's nginx package)")
-
-
-def openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
-def make_test_ca(folder: Path) -> tuple[Path, Path, Path]:
-    """A CA of the test's own and a certificate it signed for localhost: (ca, cert, key)."""
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=test CA",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        cwd=folder,
-    )
-    openssl(
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        f"/CN={HOST}",
-        "-keyout",
-        "site.key",
-        "-out",
-        "site.csr",
-        cwd=folder,
-    )
-    (folder / "san.ext").write_text(f"subjectAltName=DNS:{HOST}\n")
-    openssl(
-        "x509",
-        "-req",
-        "-in",
-        "site.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        "san.ext",
-        "-out",
-        "site.pem",
-        cwd=folder,
-    )
-    return folder / "ca.pem", folder / "site.pem", folder / "site.key"
 
 
 def nginx_config(tmp_path: Path, ports: dict, cert: Path, key: Path, static: Path) -> Path:
@@ -130,33 +72,6 @@ def nginx_config(tmp_path: Path, ports: dict, cert: Path, key: Path, static: Pat
     return main
 
 
-class Client:
-    """HTTPS that trusts only the test CA, with cookies, and no redirects followed."""
-
-    def __init__(self, ca: Path, base: str):
-        self.base = base
-        context = ssl.create_default_context(cafile=str(ca))
-        no_redirect = type(
-            "NoRedirect",
-            (urllib.request.HTTPRedirectHandler,),
-            {"redirect_request": lambda *a, **k: None},
-        )
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPSHandler(context=context),
-            urllib.request.HTTPCookieProcessor(CookieJar()),
-            no_redirect,
-        )
-
-    def open(self, url: str, data: dict | None = None, headers: dict | None = None):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(url, body, headers=headers or {})
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, dict(response.headers), response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read().decode()
-
-
 @pytest.fixture
 def site(tmp_path):
     """The Django demo on gunicorn behind nginx; yields (client, ports, static folder)."""
@@ -180,7 +95,7 @@ def site(tmp_path):
     subprocess.run(
         [*manage, "collectstatic", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
     )
-    ca, cert, key = make_test_ca(tmp_path)
+    ca, cert, key = make_test_ca(tmp_path, HOST)
     config = nginx_config(tmp_path, ports, cert, key, var / "static")
     gunicorn = [
         str(Path(sys.executable).parent / "gunicorn"),
