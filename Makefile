@@ -13,7 +13,7 @@ DATABASE_TESTS := tests/django tests/flask/test_accounts.py tests/flask/test_con
 	tests/flask/test_sweep_plan.py tests/shared_tasks/test_outbox.py tests/shared_tasks/test_beat.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install run-django run-flask broker docs docs-check tour test lint bench lock clean
+.PHONY: help install run-django run-flask broker docs docs-check tour test test-hosts lint bench lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -52,6 +52,9 @@ tour: $(STAMP) ## retake the quick start's screenshots of the running Django dem
 test: $(STAMP) ## run the tests, then the database ones on PostgreSQL (absent servers: skipped)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest $(PYTEST_ARGS) $(DATABASE_TESTS)
+
+test-hosts: $(STAMP) ## the production chapter's deployment on simulated hosts, with faults (root)
+	SIMULATED_HOSTS=1 $(BIN)/python -m pytest $(PYTEST_ARGS) tests/hosts
 
 lint: $(STAMP) ## ruff over the code
 	$(BIN)/ruff check .

@@ -24,6 +24,9 @@ from tests.shared_tasks import crash_app
 from tests.support.brokers import own_key_space, use_broker
 from tests.support.servers import REAL_BROKERS, require, silent_server
 
+#: The simulated hosts (tests/hosts/) take minutes and root: ``make test-hosts`` runs them.
+collect_ignore = [] if os.environ.get("SIMULATED_HOSTS") else ["hosts"]
+
 # Celery reads these two over any configuration: the tests pick their brokers
 # themselves, so a developer's shell setting must not redirect them all.
 for variable in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):

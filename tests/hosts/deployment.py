@@ -90,6 +90,7 @@ class Deployment(Network):
         self.secrets = {
             name: secrets.token_urlsafe(18) for name in ("db", "broker", "flower", "admin")
         }
+        self.secrets["django"] = secrets.token_urlsafe(40)
         self.services: dict[tuple[str, str], object] = {}
 
     # -- the hosts' own files -------------------------------------------------------------
@@ -131,7 +132,7 @@ class Deployment(Network):
             "django_demo.env.example",
             {
                 "DJANGO_SECRET_KEY=change-me-to-50-random-characters": "DJANGO_SECRET_KEY="
-                + secrets.token_urlsafe(40),
+                + self.secrets["django"],
                 "djangobin:change-me@db.internal": f"djangobin:{self.secrets['db']}@db.internal",
                 "djangobin:change-me@broker.internal": (
                     f"djangobin:{self.secrets['broker']}@broker.internal"
@@ -194,9 +195,10 @@ class Deployment(Network):
             cwd="/var/lib/rabbitmq",
         )
         wait_for(
-            lambda: broker.run("rabbitmq-diagnostics", "-q", "check_running", check=False)
-            .returncode
-            == 0,
+            lambda: (
+                broker.run("rabbitmq-diagnostics", "-q", "check_running", check=False).returncode
+                == 0
+            ),
             timeout=90,
             interval=1,
         )
@@ -227,8 +229,9 @@ class Deployment(Network):
             user="postgres",
         )
         wait_for(
-            lambda: db.run("pg_isready", "-q", "-h", "/run/postgresql", check=False).returncode
-            == 0,
+            lambda: (
+                db.run("pg_isready", "-q", "-h", "/run/postgresql", check=False).returncode == 0
+            ),
             timeout=30,
             interval=0.2,
         )
@@ -258,9 +261,11 @@ class Deployment(Network):
 
     def sql(self, statement: str) -> str:
         """A query on db, as its superuser, in the demo's database."""
-        return self["db"].run(
-            "psql", "-qAt", "-d", "djangobin", "-c", statement, user="postgres"
-        ).stdout.strip()
+        return (
+            self["db"]
+            .run("psql", "-qAt", "-d", "djangobin", "-c", statement, user="postgres")
+            .stdout.strip()
+        )
 
     def start_service(self, unit: str, host_name: str, instance: str = "django_demo"):
         """A unit's ExecStart on a host, as systemd runs it: its user, its folder, and the
@@ -325,6 +330,11 @@ class Deployment(Network):
 
     def log(self, host_name: str, unit: str) -> str:
         return (self.logs / f"{host_name}-{unit}.log").read_text()
+
+    def worker_pids(self, host_name: str) -> list[int]:
+        """The worker's processes on a host: its main process and its pool."""
+        host = self[host_name]
+        return [pid for pid in host.pids() if pid != host.holder.pid]
 
     def address_of(self, peer: str) -> str:
         return next(name for name, host in self.hosts.items() if host.address == peer)
