@@ -90,14 +90,16 @@ class Deployment(Network):
         self.secrets = {
             name: secrets.token_urlsafe(18) for name in ("db", "broker", "flower", "admin")
         }
-        self.secrets["django"] = secrets.token_urlsafe(40)
+        self.secrets["secret_key"] = secrets.token_urlsafe(40)
         self.services: dict[tuple[str, str], object] = {}
 
     # -- the hosts' own files -------------------------------------------------------------
     def files(self, host: Host) -> dict[str, str]:
         files = {}
         if host.name in ("web", "work1", "work2"):
-            files["/etc/celery-in-practice/django_demo.env"] = self.django_env()
+            files["/etc/celery-in-practice/django_demo.env"] = self.environment(
+                "django_demo", "djangobin"
+            )
         if host.name == "web":
             files["/etc/celery-in-practice/tls/fullchain.pem"] = self.cert.read_text()
             files["/etc/celery-in-practice/tls/privkey.pem"] = self.key.read_text()
@@ -127,19 +129,21 @@ class Deployment(Network):
     def private_tmp(self, host: Host) -> bool:
         return host.name not in TOOL_HOSTS
 
-    def django_env(self) -> str:
+    def environment(self, instance: str, user: str) -> str:
+        """The instance's example environment file, with this deployment's values."""
+        secret_key = "DJANGO_SECRET_KEY" if user == "djangobin" else "FLASK_SECRET_KEY"
         return environment_file(
-            "django_demo.env.example",
+            f"{instance}.env.example",
             {
-                "DJANGO_SECRET_KEY=change-me-to-50-random-characters": "DJANGO_SECRET_KEY="
-                + self.secrets["django"],
-                "djangobin:change-me@db.internal": f"djangobin:{self.secrets['db']}@db.internal",
-                "djangobin:change-me@broker.internal": (
-                    f"djangobin:{self.secrets['broker']}@broker.internal"
+                f"{secret_key}=change-me-to-50-random-characters": f"{secret_key}="
+                + self.secrets["secret_key"],
+                f"{user}:change-me@db.internal": f"{user}:{self.secrets['db']}@db.internal",
+                f"{user}:change-me@broker.internal": (
+                    f"{user}:{self.secrets['broker']}@broker.internal"
                 ),
                 # The mail host's server takes plain SMTP on port 25, with no login.
                 "SMTP_PORT=587": "SMTP_PORT=25",
-                "SMTP_USER=djangobin": "SMTP_USER=",
+                f"SMTP_USER={user}": "SMTP_USER=",
                 "SMTP_PASSWORD=change-me": "SMTP_PASSWORD=",
                 "SMTP_USE_TLS=1": "SMTP_USE_TLS=0",
                 "ops:change-me": f"ops:{self.secrets['flower']}",
@@ -278,7 +282,8 @@ class Deployment(Network):
             host.run("install", "-d", "-o", service.user, f"/var/lib/{service.state_directory}")
         command = service.command(instance, host.name, environment)
         env = {"PATH": SYSTEMD_PATH, "HOME": "/nonexistent", "LANG": "C.UTF-8", **environment}
-        log = self.logs / f"{host_name}-{unit.split('@')[0]}.log"
+        suffix = "" if instance == "django_demo" else f"-{instance}"
+        log = self.logs / f"{host_name}-{unit.split('@')[0]}{suffix}.log"
         process = host.spawn(command, log, user=service.user, env=env, cwd=service.cwd)
         self.services[host_name, unit] = process
         return process, log
@@ -330,6 +335,59 @@ class Deployment(Network):
 
     def log(self, host_name: str, unit: str) -> str:
         return (self.logs / f"{host_name}-{unit}.log").read_text()
+
+    def set_up_flask(self) -> None:
+        """The chapter's steps for the Flask demo: its broker user, its database role, its
+        environment file on web and work2, and its tables."""
+        password = self.secrets["broker"]
+        self["broker"].run(
+            "deploy/setup/rabbitmq.sh", "flaskbin", "flaskbin", input=password, cwd=SRV
+        )
+        self["db"].run(
+            "psql", "-q", "-v", "role=flaskbin", "-v", "database=flaskbin",
+            "-f", "deploy/setup/postgresql.sql",
+            user="postgres", cwd=SRV,
+            env={"PATH": SYSTEMD_PATH, "DB_PASSWORD": self.secrets["db"]},
+        )  # fmt: skip
+        for name in ("web", "work2"):
+            path = "/etc/celery-in-practice/flask_demo.make_celery.env"
+            self[name].run(
+                "sh",
+                "-c",
+                f"umask 077 && cat > {path}",
+                input=self.environment("flask_demo.make_celery", "flaskbin"),
+            )
+        self.run_with_env(
+            "flask_demo.make_celery", ".venv/bin/flask", "--app", "flask_demo", "init-db"
+        )
+
+    def run_with_env(self, instance: str, *command: str):
+        """A command on web, as root, with an environment file loaded as the chapter says."""
+        return self["web"].run(
+            ".venv/bin/python", "deploy/run_with_env.py",
+            f"/etc/celery-in-practice/{instance}.env", *command,
+            cwd=SRV, env={"PATH": SYSTEMD_PATH},
+        )  # fmt: skip
+
+    def on_web(self, url: str, headers: dict[str, str]) -> str:
+        """A GET from web's own loopback: the status and the page."""
+        probe = (
+            "import sys, json, urllib.request\n"
+            "request = urllib.request.Request(sys.argv[1], headers=json.loads(sys.argv[2]))\n"
+            "with urllib.request.urlopen(request, timeout=30) as answer:\n"
+            "    print(answer.status, answer.read().decode())\n"
+        )
+        return self["web"].run(SYSTEM_PYTHON, "-c", probe, url, json.dumps(headers)).stdout
+
+    def mail_with_subject(self, subject: str) -> dict | None:
+        """The mail log's entry for the message with this subject, by its file."""
+        for path in sorted(self.mail_folder.glob("*.eml")):
+            if subject in path.read_text(errors="replace"):
+                peers = [e for e in self.mail_log() if e["event"] == "accepted"]
+                # log.jsonl and the .eml files are written in the same order.
+                index = sorted(self.mail_folder.glob("*.eml")).index(path)
+                return peers[index] if index < len(peers) else None
+        return None
 
     def worker_pids(self, host_name: str) -> list[int]:
         """The worker's processes on a host: its main process and its pool."""
