@@ -79,7 +79,8 @@ def test_sign_ups_and_contact_messages_become_mails_sent_by_the_workers(deployme
     answer = site.client("contact", contact)
     assert answer["status"] == 302  # to the page that thanks the visitor
     activation = site.wait_for_mail("ada@example.com", timeout=30)
-    feedback = site.wait_for_mail("ops@example.org", timeout=30)
+    # The admins' address also gets web's own error mails (the 503s of a database outage).
+    feedback = wait_for(lambda: site.mail_with_subject(contact["subject"]), timeout=30)
     # Sent by the workers' hosts, not by web.
     assert {site.address_of(m["from"]) for m in (activation, feedback)} <= {"work1", "work2"}
     # The link in the mail leads to the site, and activates the account.
